@@ -1,0 +1,3 @@
+from crm_batch.cli import main
+
+raise SystemExit(main())

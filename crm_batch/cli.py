@@ -1,0 +1,177 @@
+"""Command line: options → pipeline.run() → report. The only place that prints or exits.
+
+Exit codes: 0 done (data problems are in the report), 1 ``--check`` found
+data problems, 2 could not run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import re
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from crm_batch.calendar import PlanWeek
+from crm_batch.errors import CrmBatchError
+from crm_batch.ingest.files import REGISTER_SUFFIXES, discover
+from crm_batch.rules_config import PRESETS, load_rules
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_FAILED = 0, 1, 2
+REPORT_NAME = "客户维护周报_{week}.xlsx"
+AGENT_FOLDER = "经纪人"
+CHECK_LIST_LIMIT = 50
+
+
+class _ChineseFormatter(argparse.RawDescriptionHelpFormatter):
+    def add_usage(self, usage, actions, groups, prefix=None):  # noqa: ANN001 - argparse's signature
+        super().add_usage(usage, actions, groups, prefix="用法：")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_FAILED, f"参数有误：{message}\n运行 crm-batch --help 查看用法。\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="crm-batch",
+        add_help=False,
+        formatter_class=_ChineseFormatter,
+        description=(
+            "客户维护周报：读取团队的客户登记表（Excel/CSV），校验资料、整理客户与跟进记录，\n"
+            "生成一份中文工作簿（本周行动、罚款、合规等），交给各位经纪人。"
+        ),
+        epilog=(
+            "示例：\n"
+            "  python run.py                       处理 input 文件夹（为空时用 sample_data 示例）\n"
+            "  python run.py 登记表.xlsx --week 2026-11-23\n"
+            "  python run.py input --check         只检查数据问题，不生成报告\n"
+            "\n退出码：0 完成；1 检查模式发现数据问题；2 无法运行（原因见提示）。"
+        ),
+    )
+    parser._positionals.title = "输入"
+    parser._optionals.title = "选项"
+    parser.add_argument("paths", nargs="*", metavar="路径",
+                        help="登记表文件或文件夹（.xlsx .xlsm .xls .csv），可写多个；不写则用 input 文件夹")
+    parser.add_argument("-h", "--help", action="help", help="显示本帮助并退出")
+    parser.add_argument("--week", metavar="日期", type=_parse_week,
+                        help="计划周里的任意一天，如 2026-11-23（默认今天）；报告按该日所在的周一至周日")
+    parser.add_argument("--out", metavar="文件夹", type=Path, help="报告输出文件夹（默认 output）")
+    parser.add_argument("--rules", metavar="文件", type=Path,
+                        help="团队规则文件 rules.toml（默认使用 run.py 旁边的 rules.toml，如有）")
+    parser.add_argument("--preset", choices=PRESETS, metavar="预设",
+                        help="内置规则预设：real_estate 房地产（默认）或 auto_dealer 汽车4S店")
+    parser.add_argument("--per-agent", action="store_true",
+                        help="另为每位经纪人生成一个只含其本人客户的工作簿（output/经纪人/姓名.xlsx）")
+    parser.add_argument("--check", action="store_true",
+                        help="只检查：显示列映射和数据问题，不生成报告；发现问题时退出码为 1")
+    return parser
+
+
+def _parse_week(text: str) -> dt.date:
+    found = re.fullmatch(r"\s*(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?\s*", text)
+    if found:
+        try:
+            return dt.date(*map(int, found.groups()))
+        except ValueError:
+            pass
+    raise argparse.ArgumentTypeError(f"“{text}”不是日期，请写成 2026-11-23 这样的格式")
+
+
+def default_inputs(base_dir: Path) -> list[Path]:
+    """``input/`` when it holds registers, else the bundled ``sample_data/``."""
+    inbox = base_dir / "input"
+    if inbox.is_dir() and discover([inbox]):
+        return [inbox]
+    return [base_dir / "sample_data"]
+
+
+def _say(message: str) -> None:
+    print(message, flush=True)
+
+
+def main(argv: Sequence[str] | None = None, base_dir: Path | None = None) -> int:
+    """Run the weekly job from the command line; return the exit code."""
+    args = build_parser().parse_args(argv)
+    base_dir = base_dir or Path.cwd()
+    try:
+        return _run(args, base_dir)
+    except CrmBatchError as exc:
+        print(f"错误：{exc}", file=sys.stderr, flush=True)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        print("已中断，没有生成报告。", file=sys.stderr, flush=True)
+        return EXIT_FAILED
+
+
+def _run(args: argparse.Namespace, base_dir: Path) -> int:
+    from crm_batch import pipeline
+    from crm_batch.report.sheets import agent_tables, weekly_tables
+    from crm_batch.report.workbook import write_workbook
+
+    started = time.perf_counter()
+    team_rules = args.rules or (base_dir / "rules.toml" if (base_dir / "rules.toml").is_file() else None)
+    rules = load_rules(args.preset, team_rules)
+    inputs = list(args.paths) if args.paths else default_inputs(base_dir)
+    inputs = [Path(p) for p in inputs]
+    week = PlanWeek.containing(args.week or pipeline.today())
+    _say(f"客户维护周报 · 计划周 {week.describe()} · 规则：{rules.preset_label}")
+    _say("输入：" + "、".join(str(p) for p in inputs))
+    result = pipeline.run(inputs, week, rules, progress=lambda m: _say("  " + m))
+    register = result.register
+    problems = register.findings.frame()
+
+    if args.check:
+        _print_check(register.mapping, problems)
+        _say(f"检查完成：客户 {len(register.customers)} 位，跟进记录 {len(register.contacts)} 条，"
+             f"数据问题 {len(problems)} 条。")
+        return EXIT_PROBLEMS if len(problems) else EXIT_OK
+
+    out_dir = args.out or base_dir / "output"
+    _say("  写入工作簿 …")
+    path = write_workbook(out_dir / REPORT_NAME.format(week=week.label), weekly_tables(result))
+    if args.per_agent:
+        agents = sorted(register.customers["agent"].dropna().unique())
+        for agent in agents:
+            write_workbook(out_dir / AGENT_FOLDER / f"{_safe_file_name(agent)}.xlsx", agent_tables(result, agent))
+        _say(f"  已为 {len(agents)} 位经纪人各生成一个工作簿：{out_dir / AGENT_FOLDER}")
+    elapsed = time.perf_counter() - started
+    _say("")
+    _say(f"完成（用时 {elapsed:.1f} 秒）：客户 {len(register.customers)} 位，跟进记录 {len(register.contacts)} 条，"
+         f"数据问题 {len(problems)} 条（见“数据问题”工作表）。")
+    _say(f"报告：{path.resolve()}")
+    return EXIT_OK
+
+
+def _safe_file_name(name: str) -> str:
+    return re.sub(r'[\\/:*?"<>|\s]+', "_", name).strip("._") or "未填经纪人"
+
+
+def _print_check(mapping, problems) -> None:  # noqa: ANN001 - DataFrames
+    _say("")
+    _say("列映射（原表头 → 字段）：")
+    for (file, sheet, role), group in mapping.groupby(["文件", "工作表", "用途"], sort=False):
+        _say(f"  {file} / {sheet}（{role}，表头在第 {group['表头行'].iloc[0]} 行）")
+        used = group[group["对应字段"] != "（忽略）"]
+        ignored = group[group["对应字段"] == "（忽略）"]
+        _say("    " + "；".join(f"{h} → {f}" for h, f in zip(used["原表头"], used["对应字段"], strict=True)))
+        if len(ignored):
+            _say("    忽略：" + "；".join(f"{h}（{n}）" for h, n in zip(ignored["原表头"], ignored["说明"], strict=True)))
+    _say("")
+    if problems.empty:
+        _say("没有发现数据问题。")
+        return
+    _say(f"数据问题（共 {len(problems)} 条，显示前 {min(len(problems), CHECK_LIST_LIMIT)} 条）：")
+    for row in problems.head(CHECK_LIST_LIMIT).itertuples(index=False):
+        where = f"{row.文件} / {row.工作表}" + (f" 第 {row.行号} 行" if row.行号 is not None and row.行号 == row.行号 else "")
+        value = f"“{row.原值}”" if isinstance(row.原值, str) and row.原值 else ""
+        _say(f"  {where} {row.字段}{value}：{row.问题} → {row.处理}")
+    counts = problems["问题"].str.replace(r"（.*$", "", regex=True).value_counts()
+    _say("按问题统计：" + "；".join(f"{k} {v} 条" for k, v in counts.head(10).items()))
+
+
+__all__ = ["main", "build_parser", "REGISTER_SUFFIXES"]

@@ -1,0 +1,135 @@
+"""Findings (数据问题): every data problem is a row, never an exception or a print.
+
+A finding has a stable slug, the source location (file, sheet, Excel row),
+the field, the raw value, and a Chinese message and action built from the
+template of its slug. Findings are collected as DataFrames so a check over a
+500,000-row sheet yields its findings with column operations.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+COLUMNS = ["文件", "工作表", "行号", "字段", "原值", "问题", "处理", "代码"]
+
+
+@dataclass(frozen=True)
+class Template:
+    problem: str
+    action: str
+
+
+# {detail} is filled per row; {field} with the field's Chinese name.
+TEMPLATES: dict[str, Template] = {
+    "file-unreadable": Template("文件无法读取：{detail}", "跳过该文件，其余文件照常处理"),
+    "file-no-register": Template("文件里没有客户档案或跟进记录", "跳过该文件，其余文件照常处理"),
+    "sheet-unrecognised": Template("工作表的用途无法识别（{detail}）", "跳过该工作表，未作猜测"),
+    "sheet-no-rows": Template("工作表只有表头，没有数据行", "跳过该工作表"),
+    "header-duplicate": Template("两列都对应“{field}”（{detail}）", "以第一列为准，其空白处用另一列补上"),
+    "footer-row": Template("表尾说明行，不是客户", "跳过该行"),
+    "row-shifted": Template("整行疑似错位一列（{detail}）", "该行未采用，请核对原表后改正"),
+    "row-no-identity": Template("该行没有客户编号、姓名或电话", "该行未采用"),
+    "date-invalid": Template("{field}无法识别为日期", "该日期留空"),
+    "date-year-inferred": Template("{field}没有写年份", "按报告日期补全为 {detail}"),
+    "date-out-of-range": Template("{field}超出合理年份范围（{detail}）", "该日期留空"),
+    "date-lunar": Template("{field}是农历写法", "不按公历日期使用，该日期留空"),
+    "phone-invalid": Template("电话号码无效", "电话留空，改按姓名+经纪人识别客户"),
+    "phone-missing": Template("电话写的是文字而不是号码", "电话留空，改按姓名+经纪人识别客户"),
+    "phone-multiple": Template("一个单元格里写了多个号码", "取第一个为主号码，其余记为备用号码：{detail}"),
+    "phone-no-area-code": Template("固定电话没有区号", "按原号码保留"),
+    "name-phone-glued": Template("姓名里夹带了电话号码", "拆分为姓名和电话 {detail}"),
+    "value-unknown": Template("{field}的写法无法识别", "该项留空"),
+    "grade-unknown": Template("{field}无法识别（可用等级：{detail}）", "该项留空"),
+    "number-invalid": Template("{field}不是数字", "该项留空"),
+    "number-out-of-range": Template("{field}超出合理范围", "该项留空"),
+    "customer-duplicate": Template("同一客户重复登记（与第 {detail} 行相同）", "合并为一位客户，空白项用重复行补上"),
+    "ownership-conflict": Template("同一电话已登记在其他经纪人名下（{detail}）", "按最早登记归属，本行不计入该经纪人"),
+    "contact-unlinked": Template("跟进记录找不到对应客户（{detail}）", "未计入任何客户，请补登客户或改正姓名/电话"),
+    "contact-no-date": Template("跟进记录没有有效日期", "保留该记录，但不计入按日期的统计"),
+}
+
+
+def _fill(template: str, field: str, detail: pd.Series | str) -> pd.Series | str:
+    text = template.replace("{field}", field)
+    if "{detail}" not in text:
+        return text
+    head, tail = text.split("{detail}", 1)
+    if isinstance(detail, pd.Series):
+        return head + detail.astype("string").fillna("") + tail
+    return f"{head}{detail}{tail}"
+
+
+class Findings:
+    """Collects finding rows; ``frame()`` gives them as one DataFrame in COLUMNS order."""
+
+    def __init__(self) -> None:
+        self._parts: list[pd.DataFrame] = []
+
+    def add(
+        self,
+        slug: str,
+        *,
+        file: str,
+        sheet: str = "",
+        row: int | None = None,
+        field: str = "",
+        raw: str = "",
+        detail: str = "",
+    ) -> None:
+        """Record one finding."""
+        self.add_rows(
+            slug,
+            file=file,
+            sheet=sheet,
+            rows=pd.Series([row], dtype="Int64"),
+            field=field,
+            raw=pd.Series([raw], dtype="string"),
+            detail=detail,
+        )
+
+    def add_rows(
+        self,
+        slug: str,
+        *,
+        file: str,
+        sheet: str,
+        rows: pd.Series,
+        field: str,
+        raw: pd.Series,
+        detail: pd.Series | str = "",
+    ) -> None:
+        """Record one finding per element of ``rows`` (Excel row numbers), vectorised."""
+        if len(rows) == 0:
+            return
+        template = TEMPLATES[slug]
+        index = rows.index
+        if isinstance(detail, pd.Series):
+            detail = detail.reindex(index)
+        part = pd.DataFrame(
+            {
+                "文件": file,
+                "工作表": sheet,
+                "行号": pd.array(rows.to_numpy(), dtype="Int64"),
+                "字段": field,
+                "原值": raw.reindex(index).astype("string").to_numpy() if len(raw) else "",
+                "问题": _fill(template.problem, field, detail),
+                "处理": _fill(template.action, field, detail),
+                "代码": slug,
+            },
+            index=index,
+        )
+        self._parts.append(part.reset_index(drop=True))
+
+    def extend(self, other: Findings) -> None:
+        self._parts.extend(other._parts)
+
+    def __len__(self) -> int:
+        return sum(len(p) for p in self._parts)
+
+    def frame(self) -> pd.DataFrame:
+        if not self._parts:
+            return pd.DataFrame({c: pd.Series(dtype="string") for c in COLUMNS}).astype({"行号": "Int64"})
+        out = pd.concat(self._parts, ignore_index=True)
+        return out[COLUMNS].sort_values(["文件", "工作表", "行号"], kind="stable", ignore_index=True)

@@ -1,0 +1,598 @@
+"""Assemble the registers (登记表) into three tables: customers, contacts, events.
+
+One sheet at a time: find the header, decide the sheet's role by its fields,
+drop footers, set aside rows shifted by a garbled cell, normalise every
+mapped column by its kind, and record each problem as a finding. Then across
+all sheets: give every customer an identity, merge duplicates, settle
+ownership (earliest registration owns), and link contacts to customers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from crm_batch.errors import NoRegisterSheet, RegisterUnreadable
+from crm_batch.fields import (
+    CARD_GROUP_FIELDS,
+    FIELDS,
+    IDENTITY_FIELDS,
+    ROLE_LABELS,
+    Kind,
+    Role,
+    label,
+)
+from crm_batch.findings import Findings
+from crm_batch.ingest import normalise as norm
+from crm_batch.ingest.files import RawSheet, discover, read_sheets
+from crm_batch.ingest.headers import HeaderLayout, HeaderMatcher, find_header
+from crm_batch.rules_config import Rules
+
+# Fields a contact log carries; a sheet with many fields beyond these is a
+# customer register that happens to have a follow-up column.
+CONTACT_SHEET_FIELDS = frozenset(
+    {*IDENTITY_FIELDS, "agent", "grade", "contact_at", "method", "content", "next_contact_at",
+     "verification", "note", "stage", "registered_at"}
+)
+CONTACT_COLUMNS = ["customer_id", "name", "phone", "agent", "contact_at", "method", "content",
+                   "next_contact_at", "grade", "verification"]
+LOCATION = ["_file", "_sheet", "_row"]
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class Register:
+    """Everything read from the inputs, normalised, with the problems found on the way."""
+
+    customers: pd.DataFrame
+    contacts: pd.DataFrame
+    events: pd.DataFrame
+    mapping: pd.DataFrame
+    findings: Findings
+    files: list[str] = field(default_factory=list)
+    rows_read: int = 0
+
+
+@dataclass
+class _SheetRows:
+    role: Role
+    frame: pd.DataFrame  # canonical columns + LOCATION
+    contacts: pd.DataFrame | None = None  # contacts carried by a customer sheet
+
+
+def read_registers(
+    paths: list[Path], rules: Rules, reference: dt.date, progress: Progress | None = None
+) -> Register:
+    """Read every register file under ``paths`` into one Register."""
+    files = discover(paths)
+    findings = Findings()
+    matcher = HeaderMatcher(rules)
+    parts: list[_SheetRows] = []
+    mappings: list[pd.DataFrame] = []
+    read_files: list[str] = []
+    rows_read = 0
+    first_error: Exception | None = None
+    for path in files:
+        if progress:
+            progress(f"读取 {path.name} …")
+        try:
+            sheets = read_sheets(
+                path,
+                csv_encodings=rules.ingest["csv_encodings"],
+                max_unpacked_mb=rules.ingest["max_unpacked_mb"],
+            )
+        except RegisterUnreadable as exc:
+            first_error = first_error or exc
+            findings.add("file-unreadable", file=path.name, detail=exc.reason)
+            continue
+        file_parts: list[_SheetRows] = []
+        for sheet in sheets:
+            result = _read_sheet(sheet, matcher, rules, reference, findings, mappings)
+            if result is not None:
+                sheet_rows, n_rows = result
+                rows_read += n_rows
+                file_parts.append(sheet_rows)
+        if not any(p.role in (Role.CUSTOMERS, Role.CONTACTS) for p in file_parts):
+            first_error = first_error or NoRegisterSheet(str(path))
+            findings.add("file-no-register", file=path.name)
+            continue
+        read_files.append(path.name)
+        parts.extend(file_parts)
+    if not read_files:
+        if first_error is not None:
+            raise first_error
+        raise NoRegisterSheet("、".join(str(p) for p in paths))
+    if progress:
+        progress("整理客户与跟进记录 …")
+    customers, contacts = _assemble(parts, findings)
+    events = _concat([p.frame for p in parts if p.role is Role.EVENTS], ["event_name", "event_date"])
+    mapping = pd.concat(mappings, ignore_index=True) if mappings else pd.DataFrame()
+    return Register(customers, contacts, events, mapping, findings, read_files, rows_read)
+
+
+# ---------------------------------------------------------------- one sheet
+
+
+def _decide_role(layout: HeaderLayout) -> Role | None:
+    fields = layout.fields
+    has_identity = bool(fields & set(IDENTITY_FIELDS))
+    if layout.has_groups and has_identity:
+        return Role.CUSTOMERS
+    dated = bool(fields & {"contact_at", "registered_at"})
+    if has_identity and dated and fields & {"method", "content"} and len(fields - CONTACT_SHEET_FIELDS) <= 2:
+        return Role.CONTACTS
+    if has_identity:
+        return Role.CUSTOMERS
+    if "event_name" in fields:
+        return Role.EVENTS
+    return None
+
+
+def _column_letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def _title_reference(cells: pd.DataFrame, layout: HeaderLayout, reference: dt.date) -> dt.date:
+    """A title like “2026年11月客户来访登记表” dates the sheet; month-day dates take its year."""
+    above = cells.iloc[: layout.header_rows[0]]
+    text = " ".join(str(v) for v in above.to_numpy().ravel() if not pd.isna(v))
+    found = re.search(r"(20\d{2}|19\d{2})\s*年\s*(?:(\d{1,2})\s*月)?", text)
+    if not found:
+        return reference
+    year = int(found.group(1))
+    month = int(found.group(2)) if found.group(2) and 1 <= int(found.group(2)) <= 12 else 12
+    last_day = (dt.date(year + (month == 12), month % 12 + 1, 1) - dt.timedelta(days=1))
+    return last_day
+
+
+def _read_sheet(
+    sheet: RawSheet,
+    matcher: HeaderMatcher,
+    rules: Rules,
+    reference: dt.date,
+    findings: Findings,
+    mappings: list[pd.DataFrame],
+) -> tuple[_SheetRows, int] | None:
+    cells = sheet.cells
+    non_empty = cells.notna().any(axis=1)
+    if not non_empty.any():
+        return None
+    ingest = rules.ingest
+    layout = find_header(cells, matcher, ingest["header_scan_rows"], ingest["min_header_fields"])
+    role = _decide_role(layout) if layout else None
+    if layout is None or role is None:
+        why = "没有认出表头" if layout is None else "表头里没有客户编号、姓名或电话，也不是活动表"
+        findings.add("sheet-unrecognised", file=sheet.file, sheet=sheet.sheet, detail=why)
+        if layout is not None:
+            mappings.append(_mapping_frame(sheet, layout, None))
+        return None
+    mappings.append(_mapping_frame(sheet, layout, role))
+    body = cells.iloc[layout.data_start:]
+    body = body[non_empty.iloc[layout.data_start:]]
+    n_rows = len(body)
+    if n_rows == 0:
+        findings.add("sheet-no-rows", file=sheet.file, sheet=sheet.sheet, row=layout.data_start)
+        return None
+    excel_rows = pd.Series(body.index.to_numpy() + 1, index=body.index)
+    loc = {"file": sheet.file, "sheet": sheet.sheet}
+
+    footer = _footer_rows(body, ingest["footer_markers"])
+    findings.add_rows("footer-row", **loc, rows=excel_rows[footer], field="",
+                      raw=_first_text(body[footer]))
+    body, excel_rows = body[~footer], excel_rows[~footer]
+
+    columns = _mapped_columns(sheet, layout, findings, body, excel_rows)
+    if role is Role.CONTACTS and "contact_at" not in columns and "registered_at" in columns:
+        columns["contact_at"] = columns.pop("registered_at")
+    if role is Role.EVENTS and "event_date" not in columns and "registered_at" in columns:
+        columns["event_date"] = columns.pop("registered_at")
+
+    shifted, detail = _shifted_rows(body, layout, rules)
+    findings.add_rows("row-shifted", **loc, rows=excel_rows[shifted], field="",
+                      raw=_row_text(body[shifted]), detail=detail[shifted])
+    keep = ~shifted
+    columns = {k: v[keep] for k, v in columns.items()}
+    excel_rows = excel_rows[keep]
+
+    sheet_reference = _title_reference(cells, layout, reference)
+    frame = _normalise_columns(columns, rules, sheet_reference, findings, loc, excel_rows)
+    frame["_file"], frame["_sheet"], frame["_row"] = sheet.file, sheet.sheet, excel_rows
+    frame["_role"] = role.value
+
+    contacts = None
+    if role is Role.CUSTOMERS:
+        group_cols = {k: v for k, v in frame.items() if isinstance(k, tuple)}
+        frame = frame[[c for c in frame.columns if not isinstance(c, tuple)]]
+        contacts = _carried_contacts(frame, group_cols)
+    return _SheetRows(role, frame, contacts), n_rows
+
+
+def _mapping_frame(sheet: RawSheet, layout: HeaderLayout, role: Role | None) -> pd.DataFrame:
+    seen: dict[tuple[str, int | None], int] = {}
+    rows = []
+    for col in sorted(layout.labels):
+        match = layout.matches[col]
+        key = (match.field, match.group) if match.field else None
+        if key and key in seen:
+            note = f"与 {_column_letter(seen[key] + sheet.first_column)} 列重复，空白处互补"
+        else:
+            note = match.note
+            if key:
+                seen[key] = col
+        target = label(match.field) if match.field else "（忽略）"
+        if match.group is not None and match.field:
+            target = f"第{match.group}次跟进·{target}"
+        rows.append({
+            "文件": sheet.file,
+            "工作表": sheet.sheet,
+            "用途": ROLE_LABELS[role] if role else "无法识别，已跳过",
+            "表头行": layout.header_rows[-1] + 1,
+            "列": _column_letter(col + sheet.first_column),
+            "原表头": layout.labels[col],
+            "对应字段": target,
+            "说明": note,
+        })
+    return pd.DataFrame(rows)
+
+
+def _footer_rows(body: pd.DataFrame, markers: list[str]) -> pd.Series:
+    first = _first_text(body).str.replace(r"\s+", "", regex=True)
+    pattern = "^(?:" + "|".join(re.escape(m) for m in markers) + ")"
+    return first.str.contains(pattern, regex=True, na=False)
+
+
+def _first_text(body: pd.DataFrame) -> pd.Series:
+    if body.empty:
+        return pd.Series(dtype="string", index=body.index)
+    return body.bfill(axis=1).iloc[:, 0].astype("string")
+
+
+def _row_text(body: pd.DataFrame) -> pd.Series:
+    if body.empty:
+        return pd.Series(dtype="string", index=body.index)
+    text = body.astype("string").fillna("")
+    joined = text.iloc[:, 0]
+    for col in text.columns[1:]:
+        joined = joined + " | " + text[col]
+    return joined.str.replace(r"( \| )+$", "", regex=True).str.replace(r"^( \| )+", "", regex=True)
+
+
+def _mapped_columns(
+    sheet: RawSheet, layout: HeaderLayout, findings: Findings, body: pd.DataFrame, excel_rows: pd.Series
+) -> dict[object, pd.Series]:
+    """Raw text per field; a card group's field is keyed (field, group). Duplicates coalesce."""
+    columns: dict[object, pd.Series] = {}
+    first_col: dict[object, int] = {}
+    for col in sorted(layout.matches):
+        match = layout.matches[col]
+        if not match.field or col not in body.columns:
+            continue
+        key: object = (match.field, match.group) if match.group is not None else match.field
+        values = body[col].astype("string")
+        if key in columns:
+            letters = (f"{_column_letter(first_col[key] + sheet.first_column)} 列与 "
+                       f"{_column_letter(col + sheet.first_column)} 列")
+            findings.add("header-duplicate", file=sheet.file, sheet=sheet.sheet,
+                         row=layout.header_rows[-1] + 1, field=label(match.field),
+                         raw=layout.labels[col], detail=letters)
+            columns[key] = columns[key].fillna(values)
+        else:
+            columns[key], first_col[key] = values, col
+    return columns
+
+
+# Kinds whose values have a recognisable shape, used to spot a row shifted by one column.
+_SHAPES = {
+    Kind.PHONE: r"^\+?[\d\s\-()（）.－]{7,20}$",
+    Kind.DATE: r"^(?:\d{4}[-/.年]\d{1,2}|\d{1,2}月\d{1,2}|\d{8}$|[2-7]\d{4}(?:\.\d+)?$)",
+    Kind.INT: r"^\d{1,3}(?:岁|次)?$",
+}
+
+
+def _fits(values: pd.Series, kind: Kind, rules: Rules) -> pd.Series:
+    text = norm.clean_text(values)
+    if kind in _SHAPES:
+        return text.str.contains(_SHAPES[kind], regex=True, na=False)
+    vocab = {Kind.GENDER: "gender", Kind.MARK: "marks"}.get(kind)
+    if vocab:
+        words = {w.upper() for ws in rules.vocab[vocab].values() for w in ws} | set(rules.vocab[vocab])
+        return text.str.upper().isin(words).fillna(False).astype(bool)
+    if kind is Kind.GRADE:
+        letters = "".join(rules.grade_levels)
+        return text.str.contains(rf"^[{letters}{letters.lower()}](?:类|级|$|\W)", regex=True, na=False)
+    return pd.Series(False, index=values.index)
+
+
+def _shifted_rows(body: pd.DataFrame, layout: HeaderLayout, rules: Rules) -> tuple[pd.Series, pd.Series]:
+    """Rows whose typed values sit one column right or left of their headers."""
+    typed = [
+        (col, FIELDS[m.field].kind)
+        for col, m in layout.matches.items()
+        if m.field and m.group is None and FIELDS[m.field].kind in (*_SHAPES, Kind.GENDER, Kind.MARK, Kind.GRADE)
+    ]
+    none = pd.Series(False, index=body.index)
+    if len(typed) < 2:
+        return none, pd.Series("", index=body.index, dtype="string")
+    present = pd.DataFrame({c: body[c].notna() for c, _ in typed if c in body.columns})
+    here = pd.DataFrame({c: _fits(body[c], k, rules) for c, k in typed if c in body.columns})
+    bad = (present & ~here).sum(axis=1)
+    detail = pd.Series("", index=body.index, dtype="string")
+    shifted = none.copy()
+    for step, words in ((1, "右"), (-1, "左")):
+        rescued = pd.Series(0, index=body.index)
+        for col, kind in typed:
+            neighbour = col + step
+            if col in body.columns and neighbour in body.columns:
+                rescued += (~here[col] & _fits(body[neighbour], kind, rules)).astype(int)
+        hit = (rescued >= 2) & (bad * 2 >= present.sum(axis=1)) & ~shifted
+        detail = detail.mask(hit, f"电话、日期等值整体向{words}偏了一列")
+        shifted |= hit
+    return shifted, detail
+
+
+def _normalise_columns(
+    columns: dict[object, pd.Series],
+    rules: Rules,
+    reference: dt.date,
+    findings: Findings,
+    loc: dict[str, str],
+    excel_rows: pd.Series,
+) -> pd.DataFrame:
+    out: dict[object, pd.Series] = {}
+    index = excel_rows.index
+
+    def report(result: pd.DataFrame, raw: pd.Series, name: str, detail: pd.Series | None = None) -> None:
+        slugs = result["slug"]
+        for slug in slugs.dropna().unique():
+            hit = slugs == slug
+            hit = hit.fillna(False).astype(bool)
+            findings.add_rows(str(slug), **loc, rows=excel_rows[hit], field=name, raw=raw[hit],
+                              detail=detail[hit] if detail is not None else _detail_for(str(slug), result, rules)[hit])
+
+    ingest = rules.ingest
+    for key, raw in columns.items():
+        field_key = key[0] if isinstance(key, tuple) else key
+        kind = FIELDS[field_key].kind
+        name = label(field_key)
+        if kind is Kind.TEXT:
+            out[key] = norm.clean_text(raw)
+        elif kind is Kind.NAME:
+            split = norm.split_name_phone(raw)
+            out[key] = split["name"]
+            out["_glued_phone"] = split["phone"]
+        elif kind is Kind.PHONE:
+            result = norm.parse_phones(raw)
+            out[key], out["phone_alt"] = result["value"], result["alt"]
+            report(result, raw, name)
+        elif kind in (Kind.DATE, Kind.BIRTHDAY):
+            result = norm.parse_dates(raw, reference=reference, min_year=ingest["min_year"],
+                                      max_year=ingest["max_year"])
+            if kind is Kind.BIRTHDAY:
+                # Birthdays are often lunar or yearless; the calendar module reads the text.
+                out[key] = norm.clean_text(raw)
+                result = result.assign(slug=result["slug"].where(result["slug"].isin(["date-invalid", "date-out-of-range"])))
+            else:
+                out[key] = result["value"]
+            report(result, raw, name)
+        elif kind in (Kind.INT, Kind.NUMBER):
+            result = norm.parse_numbers(raw, integer=kind is Kind.INT, min_value=0)
+            out[key] = result["value"]
+            report(result, raw, name)
+        elif kind is Kind.GRADE:
+            result = norm.parse_grades(raw, rules.grade_levels)
+            out[key] = result["value"]
+            if not isinstance(key, tuple):
+                out["grade_written"] = norm.clean_text(raw)
+            report(result, raw, name, pd.Series("、".join(rules.grade_levels), index=index))
+        else:
+            vocab = {Kind.GENDER: "gender", Kind.MARK: "marks", Kind.METHOD: "methods", Kind.STAGE: "stages"}[kind]
+            result = norm.parse_vocab(raw, rules.vocab[vocab])
+            out[key] = result["value"]
+            report(result, raw, name)
+    frame = pd.DataFrame(out, index=index)
+    if "_glued_phone" in frame:
+        glued = frame.pop("_glued_phone")
+        if "phone" not in frame:
+            frame["phone"] = pd.Series(pd.NA, index=index, dtype="string")
+        use = glued.notna()
+        if use.any():
+            findings.add_rows("name-phone-glued", **loc, rows=excel_rows[use], field=label("name"),
+                              raw=columns["name"][use], detail=glued[use])
+            frame["phone"] = frame["phone"].fillna(glued)
+    return frame
+
+
+def _detail_for(slug: str, result: pd.DataFrame, rules: Rules) -> pd.Series:
+    index = result.index
+    if slug == "date-year-inferred":
+        return result["value"].dt.strftime("%Y-%m-%d").astype("string")
+    if slug == "date-out-of-range":
+        return pd.Series(f"{rules.ingest['min_year']}–{rules.ingest['max_year']} 年", index=index)
+    if slug == "phone-multiple":
+        return result["alt"].astype("string")
+    return pd.Series("", index=index, dtype="string")
+
+
+def _carried_contacts(frame: pd.DataFrame, groups: dict[tuple, pd.Series]) -> pd.DataFrame | None:
+    """Card groups (初次/二次…) and a register's own follow-up columns become contact rows."""
+    ident = [c for c in ("customer_id", "name", "phone", "agent") if c in frame]
+    pieces = []
+    numbers = sorted({g for _, g in groups})
+    for number in numbers:
+        piece = frame[ident + LOCATION].copy()
+        for name in CARD_GROUP_FIELDS:
+            if (name, number) in groups:
+                piece[name] = groups[(name, number)]
+        pieces.append(piece)
+    if "contact_at" in frame or "content" in frame:
+        piece = frame[ident + LOCATION + [c for c in ("contact_at", "method", "content", "next_contact_at")
+                                           if c in frame]].copy()
+        pieces.append(piece)
+    if not pieces:
+        return None
+    out = pd.concat(pieces, ignore_index=True)
+    filled = out[[c for c in ("contact_at", "content", "grade") if c in out]].notna().any(axis=1)
+    return out[filled]
+
+
+# ---------------------------------------------------------------- all sheets
+
+
+def _concat(frames: list[pd.DataFrame], required: list[str]) -> pd.DataFrame:
+    frames = [f for f in frames if f is not None and len(f)]
+    out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    for col in [*required, *LOCATION]:
+        if col not in out:
+            out[col] = pd.Series(pd.NA, index=out.index, dtype="object")
+    return out
+
+
+def _stable_id(prefix: str, keys: pd.Series) -> pd.Series:
+    """A short id that stays the same for the same key in every run (客户编号 when the register has none)."""
+    hashed = pd.util.hash_pandas_object(keys.astype("string"), index=False).to_numpy()
+    digits = pd.Series(hashed % np.uint64(10**8), index=keys.index).astype("string").str.zfill(8)
+    return prefix + digits
+
+
+def _identity(frame: pd.DataFrame) -> pd.Series:
+    """Phone, else name + agent: how rows without a 客户编号 are recognised as one customer."""
+    name_agent = frame["name"].astype("string") + "|" + frame["agent"].astype("string").fillna("")
+    return ("T:" + frame["phone"].astype("string")).fillna("N:" + name_agent)
+
+
+def _assemble(parts: list[_SheetRows], findings: Findings) -> tuple[pd.DataFrame, pd.DataFrame]:
+    customer_fields = ["customer_id", "name", "phone", "agent", "registered_at"]
+    customers = _concat([p.frame for p in parts if p.role is Role.CUSTOMERS], customer_fields)
+    contacts = _concat(
+        [p.frame for p in parts if p.role is Role.CONTACTS] + [p.contacts for p in parts if p.contacts is not None],
+        CONTACT_COLUMNS,
+    )
+    for frame in (customers, contacts):
+        for col in ("customer_id", "name", "phone", "agent"):
+            frame[col] = frame[col].astype("string")
+    customers = _drop_anonymous(customers, findings)
+    contacts = _drop_anonymous(contacts, findings)
+
+    # Files with a contact log but no customer sheet: their contacts define customers.
+    files_with_register = set(customers["_file"].dropna())
+    log_only = ~contacts["_file"].isin(files_with_register)
+    customers = pd.concat([customers, _derive_customers(contacts[log_only])], ignore_index=True)
+
+    customers = _settle_customers(customers, findings)
+    contacts = _link_contacts(contacts, customers, findings)
+    return customers, contacts
+
+
+def _drop_anonymous(frame: pd.DataFrame, findings: Findings) -> pd.DataFrame:
+    anonymous = frame[["customer_id", "name", "phone"]].isna().all(axis=1)
+    for (file, sheet), rows in frame[anonymous].groupby(["_file", "_sheet"], sort=False):
+        findings.add_rows("row-no-identity", file=file, sheet=sheet, rows=rows["_row"], field="",
+                          raw=pd.Series("", index=rows.index, dtype="string"))
+    return frame[~anonymous].reset_index(drop=True)
+
+
+def _derive_customers(log: pd.DataFrame) -> pd.DataFrame:
+    """A follow-up log defines one customer per identity: latest grade and agent, first contact as registration."""
+    if log.empty:
+        return log.iloc[0:0]
+    log = log.assign(_key=_identity(log)).sort_values(["contact_at", "_row"], na_position="first")
+    latest = log.groupby("_key", sort=False).last()
+    first = log.groupby("_key", sort=False).first()
+    derived = pd.DataFrame({
+        "customer_id": latest["customer_id"],
+        "name": latest["name"],
+        "phone": latest["phone"],
+        "agent": latest["agent"],
+        "grade": latest["grade"] if "grade" in latest else pd.NA,
+        "registered_at": first["contact_at"],
+        "_file": first["_file"],
+        "_sheet": first["_sheet"],
+        "_row": first["_row"],
+        "_role": "derived",
+    })
+    return derived.reset_index(drop=True)
+
+
+def _settle_customers(customers: pd.DataFrame, findings: Findings) -> pd.DataFrame:
+    """Ids, duplicates merged, ownership conflicts decided by the earliest registration."""
+    if customers.empty:
+        customers["customer_id"] = pd.Series(dtype="string")
+        return customers
+    customers = customers.sort_values(["registered_at", "_file", "_row"], na_position="last", kind="stable")
+    customers = customers.reset_index(drop=True)
+    # A phone registered with an explicit 客户编号 lends that id to its id-less duplicates.
+    explicit = customers.dropna(subset=["customer_id", "phone"]).drop_duplicates("phone")
+    by_phone = explicit.set_index("phone")["customer_id"]
+    customers["customer_id"] = customers["customer_id"].fillna(customers["phone"].map(by_phone))
+    key = customers["customer_id"].fillna(_identity(customers))
+
+    owner = customers.groupby(key, sort=False)["agent"].transform("first")
+    conflict = customers["agent"].notna() & owner.notna() & (customers["agent"] != owner)
+    if conflict.any():
+        first_row = customers.groupby(key, sort=False)["_row"].transform("first")
+        first_file = customers.groupby(key, sort=False)["_file"].transform("first")
+        date = customers["registered_at"].groupby(key, sort=False).transform("first")
+        detail = ("最早登记：" + owner.astype("string") + "，" + first_file.astype("string") + " 第 "
+                  + first_row.astype("string") + " 行"
+                  + (("，" + date.dt.strftime("%Y-%m-%d")).fillna("") if hasattr(date, "dt") else ""))
+        _report_by_location(findings, "ownership-conflict", customers[conflict], detail[conflict],
+                            field=label("agent"), raw=customers.loc[conflict, "agent"])
+    kept = customers[~conflict]
+    kept_key = key[~conflict]
+    duplicate = kept_key.duplicated(keep="first")
+    if duplicate.any():
+        first_row = kept.groupby(kept_key, sort=False)["_row"].transform("first")
+        _report_by_location(findings, "customer-duplicate", kept[duplicate],
+                            first_row[duplicate].astype("string"), field="", raw=kept.loc[duplicate, "name"])
+    merged = kept.groupby(kept_key, sort=False).first()
+    merged["customer_id"] = merged["customer_id"].fillna(_stable_id("K", pd.Series(merged.index, index=merged.index)))
+    return merged.reset_index(drop=True)
+
+
+def _report_by_location(findings: Findings, slug: str, rows: pd.DataFrame, detail: pd.Series, *,
+                        field: str, raw: pd.Series) -> None:
+    for (file, sheet), group in rows.groupby(["_file", "_sheet"], sort=False):
+        findings.add_rows(slug, file=file, sheet=sheet, rows=group["_row"], field=field,
+                          raw=raw[group.index], detail=detail[group.index])
+
+
+def _link_contacts(contacts: pd.DataFrame, customers: pd.DataFrame, findings: Findings) -> pd.DataFrame:
+    """Contacts link to customers by 客户编号, else phone, else name + agent."""
+    if contacts.empty:
+        return contacts
+    known_ids = pd.Series(customers["customer_id"].to_numpy(), index=customers["customer_id"].to_numpy())
+    by_id = contacts["customer_id"].map(known_ids.drop_duplicates())
+    phones = customers.dropna(subset=["phone"]).drop_duplicates("phone").set_index("phone")["customer_id"]
+    by_phone = contacts["phone"].map(phones)
+    name_agent = customers.dropna(subset=["name"]).assign(
+        _k=lambda f: f["name"] + "|" + f["agent"].fillna("")
+    ).drop_duplicates("_k").set_index("_k")["customer_id"]
+    contact_key = contacts["name"] + "|" + contacts["agent"].fillna("")
+    by_name = contact_key.map(name_agent)
+    linked = by_id.fillna(by_phone).fillna(by_name)
+    unlinked = linked.isna()
+    if unlinked.any():
+        who = contacts.loc[unlinked, "name"].fillna("") + " " + contacts.loc[unlinked, "phone"].fillna("")
+        _report_by_location(findings, "contact-unlinked", contacts[unlinked], who.str.strip(),
+                            field="", raw=who.str.strip())
+    contacts = contacts[~unlinked].copy()
+    contacts["customer_id"] = linked[~unlinked]
+    if "contact_at" in contacts:
+        undated = contacts["contact_at"].isna()
+        if undated.any():
+            _report_by_location(findings, "contact-no-date", contacts[undated],
+                                pd.Series("", index=contacts.index[undated]), field=label("contact_at"),
+                                raw=pd.Series("", index=contacts.index[undated]))
+    return contacts.reset_index(drop=True)

@@ -1,0 +1,37 @@
+"""run(): the stages of the weekly job, in order. No printing, no exiting."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from crm_batch.calendar import PlanWeek
+from crm_batch.ingest.register import Register, read_registers
+from crm_batch.rules_config import Rules
+
+
+@dataclass
+class WeeklyResult:
+    """What one run computed; the report is written from this alone."""
+
+    week: PlanWeek
+    rules: Rules
+    register: Register
+    inputs: list[Path]
+
+
+def run(
+    inputs: list[Path],
+    week: PlanWeek,
+    rules: Rules,
+    progress: Callable[[str], None] | None = None,
+) -> WeeklyResult:
+    """Read the registers and apply the rules for the plan week."""
+    register = read_registers(inputs, rules, reference=week.sunday, progress=progress)
+    return WeeklyResult(week, rules, register, inputs)
+
+
+def today() -> dt.date:
+    return dt.date.today()

@@ -1,0 +1,86 @@
+"""What each sheet shows: columns, kinds and order, declared as data.
+
+The order follows SPEC §8 (总览 … 数据问题); sheets whose rules are not built
+yet are simply not listed, never written empty. 列映射 (column mapping) comes
+last: it is the reader's own report, for the person who keeps the register.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from crm_batch.pipeline import WeeklyResult
+from crm_batch.report.workbook import Column, Table
+
+PROBLEM_COLUMNS = [
+    Column("文件", "文件"),
+    Column("工作表", "工作表"),
+    Column("行号", "行号", "int", width=7),
+    Column("字段", "字段"),
+    Column("原值", "原值", width=30),
+    Column("问题", "问题", width=40),
+    Column("处理", "处理", width=40),
+]
+
+MAPPING_COLUMNS = [
+    Column("文件", "文件"),
+    Column("工作表", "工作表"),
+    Column("用途", "用途"),
+    Column("表头行", "表头行", "int", width=8),
+    Column("列", "列", width=6),
+    Column("原表头", "原表头", width=30),
+    Column("对应字段", "对应字段", width=18),
+    Column("说明", "说明", width=30),
+]
+
+CUSTOMER_LIST_COLUMNS = [
+    Column("客户编号", "customer_id"),
+    Column("客户姓名", "name"),
+    Column("联系电话", "phone"),
+    Column("经纪人", "agent"),
+    Column("客户类型", "stage"),
+    Column("登记等级", "grade"),
+    Column("登记日期", "registered_at", "date"),
+    Column("来源文件", "_file"),
+    Column("行号", "_row", "int", width=7),
+]
+
+
+def overview_frame(result: WeeklyResult) -> pd.DataFrame:
+    register = result.register
+    rows = [
+        ("计划周", result.week.describe()),
+        ("稽核周", result.week.audit.describe()),
+        ("规则", f"{result.rules.preset_label}（{'；'.join(result.rules.sources)}）"),
+        ("读取的文件", "、".join(register.files)),
+        ("读取的数据行", register.rows_read),
+        ("客户数", len(register.customers)),
+        ("跟进记录数", len(register.contacts)),
+        ("活动数", len(register.events)),
+        ("数据问题", len(register.findings)),
+    ]
+    return pd.DataFrame(rows, columns=["项目", "内容"]).astype({"内容": "string"})
+
+
+def weekly_tables(result: WeeklyResult) -> list[Table]:
+    """The sheets of 客户维护周报, in order."""
+    register = result.register
+    return [
+        Table("总览", [Column("项目", "项目", width=14), Column("内容", "内容", width=80)], overview_frame(result)),
+        Table("数据问题", PROBLEM_COLUMNS, register.findings.frame(), note="没有发现数据问题。"),
+        Table("列映射", MAPPING_COLUMNS, register.mapping),
+    ]
+
+
+def agent_tables(result: WeeklyResult, agent: str) -> list[Table]:
+    """One agent's own workbook: only that agent's customers and the problems in their rows."""
+    customers = result.register.customers
+    mine = customers[customers["agent"] == agent].sort_values("name")
+    problems = result.register.findings.frame()
+    rows = mine[["_file", "_sheet", "_row"]].rename(columns={"_file": "文件", "_sheet": "工作表", "_row": "行号"})
+    rows["行号"] = rows["行号"].astype("Int64")
+    own_problems = problems.merge(rows.drop_duplicates(), on=["文件", "工作表", "行号"], how="inner")
+    return [
+        Table("客户名单", CUSTOMER_LIST_COLUMNS, mine),
+        Table("数据问题", PROBLEM_COLUMNS, own_problems, note="你的客户没有数据问题。"),
+    ]

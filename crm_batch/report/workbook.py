@@ -1,0 +1,164 @@
+"""The only module that imports xlsxwriter: tables in, one styled workbook out.
+
+Every sheet is a ``Table`` (columns with a kind and a header) written by one
+generic writer: bold frozen header, autofilter, widths that fit Chinese text,
+real Excel dates and numbers, landscape fit-to-width printing with the
+header row repeated. Register text is always written as text
+(``strings_to_formulas`` is off), so a name such as ``=HYPERLINK(...)`` stays
+a name. The file is written under a temporary name and renamed, so a crash
+never leaves half a report behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import xlsxwriter
+
+from crm_batch.errors import OutputNotWritable
+
+MIN_WIDTH, MAX_WIDTH = 6, 60
+WIDTH_SAMPLE_ROWS = 2000
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a table: the header shown, the frame column, and how to format it."""
+
+    header: str
+    key: str
+    kind: str = "text"  # text | date | datetime | int | number | money | percent
+    width: float | None = None
+
+
+@dataclass(frozen=True)
+class Table:
+    """A sheet: a frame and the columns to show, in order."""
+
+    sheet: str
+    columns: list[Column]
+    frame: pd.DataFrame
+    note: str = ""  # one line shown when the table is empty
+    widths: dict[str, float] = field(default_factory=dict)
+
+
+NUMBER_FORMATS = {
+    "date": "yyyy-mm-dd",
+    "datetime": "yyyy-mm-dd hh:mm",
+    "int": "0",
+    "number": "0.0",
+    "money": "¥#,##0",
+    "percent": "0.0%",
+}
+
+
+class _Formats:
+    """Formats are created once per workbook and reused by name."""
+
+    def __init__(self, book: xlsxwriter.Workbook) -> None:
+        base = {"font_name": "微软雅黑", "font_size": 10, "valign": "vcenter"}
+        self.header = book.add_format({**base, "bold": True, "bg_color": "#1F4E78", "font_color": "#FFFFFF",
+                                       "border": 1, "text_wrap": True, "align": "center"})
+        self.text = book.add_format({**base, "text_wrap": False})
+        self.kinds = {kind: book.add_format({**base, "num_format": fmt}) for kind, fmt in NUMBER_FORMATS.items()}
+        self.note = book.add_format({**base, "italic": True, "font_color": "#7F7F7F"})
+
+    def for_kind(self, kind: str) -> xlsxwriter.format.Format:
+        return self.kinds.get(kind, self.text)
+
+
+def display_width(values: pd.Series) -> pd.Series:
+    """Screen width of text: a CJK character is as wide as two Latin ones."""
+    text = values.astype("string").fillna("")
+    wide = text.str.count(r"[\u2e80-\u9fff\uff00-\uffef]")
+    return text.str.len() + wide
+
+
+def _column_width(column: Column, values: pd.Series) -> float:
+    if column.width:
+        return column.width
+    header = float(display_width(pd.Series([column.header])).iloc[0])
+    if column.kind in ("date",):
+        body = 10.0
+    elif column.kind == "datetime":
+        body = 16.0
+    elif len(values):
+        body = float(display_width(values.head(WIDTH_SAMPLE_ROWS)).quantile(0.95))
+    else:
+        body = 0.0
+    return max(MIN_WIDTH, min(MAX_WIDTH, max(header, body) + 2))
+
+
+def _cells(values: pd.Series, kind: str) -> list[object]:
+    """Python values xlsxwriter writes natively; missing values become blanks."""
+    if kind in ("date", "datetime"):
+        converted = pd.to_datetime(values, errors="coerce")
+        return [None if pd.isna(v) else v.to_pydatetime() for v in converted]
+    if kind in ("int", "number", "money", "percent"):
+        numeric = pd.to_numeric(values, errors="coerce").astype("float64")
+        return [None if v != v else v for v in numeric.tolist()]
+    text = values.astype("string")
+    return text.where(text.notna(), None).tolist()
+
+
+def _write_table(book: xlsxwriter.Workbook, formats: _Formats, table: Table) -> None:
+    sheet = book.add_worksheet(table.sheet)
+    frame = table.frame
+    for col, column in enumerate(table.columns):
+        values = frame[column.key] if column.key in frame else pd.Series([None] * len(frame), dtype="object")
+        sheet.write_string(0, col, column.header, formats.header)
+        fmt = formats.for_kind(column.kind)
+        for row, value in enumerate(_cells(values, column.kind), start=1):
+            if value is None:
+                continue
+            if isinstance(value, str):
+                sheet.write_string(row, col, value, fmt)
+            elif column.kind in ("date", "datetime"):
+                sheet.write_datetime(row, col, value, fmt)
+            else:
+                sheet.write_number(row, col, value, fmt)
+        sheet.set_column(col, col, _column_width(column, values), fmt)
+    last_col = max(len(table.columns) - 1, 0)
+    if frame.empty and table.note:
+        sheet.write_string(1, 0, table.note, formats.note)
+    sheet.set_row(0, 30)
+    sheet.freeze_panes(1, 0)
+    sheet.autofilter(0, 0, max(len(frame), 1), last_col)
+    sheet.set_landscape()
+    sheet.set_paper(9)  # A4
+    sheet.fit_to_pages(1, 0)
+    sheet.repeat_rows(0)
+    sheet.set_header(f"&L&\"微软雅黑,Bold\"{table.sheet}")
+    sheet.set_footer("&C第 &P 页，共 &N 页")
+
+
+def write_workbook(path: Path, tables: list[Table]) -> Path:
+    """Write the tables as sheets of one workbook, atomically; return the path written."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputNotWritable(str(path.parent), exc.strerror or str(exc)) from None
+    tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp.xlsx")
+    try:
+        book = xlsxwriter.Workbook(
+            str(tmp),
+            {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False},
+        )
+        formats = _Formats(book)
+        for table in tables:
+            _write_table(book, formats, table)
+        book.close()
+        os.replace(tmp, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise OutputNotWritable(str(path), exc.strerror or str(exc)) from None
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    return path

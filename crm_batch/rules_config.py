@@ -1,0 +1,174 @@
+"""Load the rules (规则文件): a built-in preset, overridden key by key by a team's TOML.
+
+The real-estate preset is the schema: every key a team may set exists there,
+with the type it must have. The auto-dealer preset and a team's rules.toml
+are validated against it, so a typo is an error naming the key and the file
+instead of a setting that silently does nothing.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from crm_batch.errors import RulesInvalid
+
+BASE_PRESET = "real_estate"
+PRESETS = ("real_estate", "auto_dealer")
+# Tables whose keys the team chooses (the reason text of a look-alike header).
+OPEN_TABLES = frozenset({"headers_ignore"})
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The merged rules in force for a run, and where they came from."""
+
+    data: Mapping[str, Any]
+    sources: tuple[str, ...]
+
+    def __getitem__(self, key: str) -> Any:
+        return self.data[key]
+
+    @property
+    def preset(self) -> str:
+        return self.data["preset"]
+
+    @property
+    def preset_label(self) -> str:
+        return self.data["preset_label"]
+
+    @property
+    def ingest(self) -> Mapping[str, Any]:
+        return self.data["ingest"]
+
+    @property
+    def vocab(self) -> Mapping[str, Mapping[str, list[str]]]:
+        return self.data["vocab"]
+
+    @property
+    def grade_levels(self) -> list[str]:
+        return self.data["grades"]["levels"]
+
+    def header_synonyms(self) -> dict[str, list[str]]:
+        """Canonical field → every spelling: the preset's list plus the team's extras."""
+        extra = self.data["headers_extra"]
+        return {f: [*words, *extra.get(f, [])] for f, words in self.data["headers"].items()}
+
+
+def load_rules(
+    preset: str | None = None, rules_file: Path | None = None
+) -> Rules:
+    """Merge base preset ← named preset ← team rules file; validate every override."""
+    base = _read_preset(BASE_PRESET)
+    team: dict[str, Any] = {}
+    if rules_file is not None:
+        team = _read_toml(rules_file)
+        _validate(team, base, str(rules_file), "")
+    name = preset or team.get("preset") or BASE_PRESET
+    if name not in PRESETS:
+        where = str(rules_file) if rules_file and not preset else "--preset"
+        raise RulesInvalid(where, "preset", f"没有名为“{name}”的预设，可选：{'、'.join(PRESETS)}")
+    merged = base
+    sources = [f"内置预设 {BASE_PRESET}"]
+    if name != BASE_PRESET:
+        overlay = _read_preset(name)
+        _validate(overlay, base, f"内置预设 {name}", "")
+        merged = _merge(merged, overlay)
+        sources = [f"内置预设 {name}"]
+    if rules_file is not None:
+        merged = _merge(merged, {k: v for k, v in team.items() if k != "preset"})
+        merged["preset"] = name
+        sources.append(str(rules_file))
+    _check_values(merged, sources[-1])
+    return Rules(merged, tuple(sources))
+
+
+def _read_preset(name: str) -> dict[str, Any]:
+    text = resources.files("crm_batch.presets").joinpath(f"{name}.toml").read_text("utf-8")
+    return tomllib.loads(text)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise RulesInvalid(str(path), "", f"无法打开：{exc.strerror or exc}") from None
+    try:
+        return tomllib.loads(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise RulesInvalid(str(path), "", "不是 UTF-8 编码的文本，请用记事本“另存为 UTF-8”") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise RulesInvalid(str(path), "", f"TOML 格式错误（{exc}）") from None
+
+
+_TYPE_NAMES = {dict: "表", list: "列表", str: "文字", int: "整数", float: "数字", bool: "是/否(true/false)"}
+
+
+def _type_name(value: Any) -> str:
+    for kind, name in _TYPE_NAMES.items():
+        if type(value) is kind:
+            return name
+    return type(value).__name__
+
+
+def _same_type(value: Any, like: Any) -> bool:
+    if isinstance(like, bool) or isinstance(value, bool):
+        return type(value) is type(like)
+    if isinstance(like, float):
+        return isinstance(value, int | float)
+    return type(value) is type(like)
+
+
+def _validate(override: Mapping[str, Any], schema: Mapping[str, Any], path: str, prefix: str) -> None:
+    """Every key must exist in the schema with the same type; lists keep their element type."""
+    for key, value in override.items():
+        dotted = f"{prefix}{key}"
+        if prefix.rstrip(".") in OPEN_TABLES:
+            _check_word_list(value, path, dotted)
+            continue
+        if key not in schema:
+            known = "、".join(list(schema)[:12])
+            raise RulesInvalid(path, dotted, f"不认识这个键。这一层可用的键有：{known}{'…' if len(schema) > 12 else ''}")
+        like = schema[key]
+        if not _same_type(value, like):
+            raise RulesInvalid(path, dotted, f"应为{_type_name(like)}，实际是{_type_name(value)}")
+        if isinstance(like, dict):
+            _validate(value, like, path, f"{dotted}.")
+        elif isinstance(like, list):
+            element = like[0] if like else ""
+            for i, item in enumerate(value):
+                if not _same_type(item, element):
+                    raise RulesInvalid(
+                        path, f"{dotted}[{i + 1}]", f"列表里应为{_type_name(element)}，实际是{_type_name(item)}"
+                    )
+
+
+def _check_word_list(value: Any, path: str, dotted: str) -> None:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise RulesInvalid(path, dotted, "应为文字列表，例如 [\"写法一\", \"写法二\"]")
+
+
+def _merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    """Key-by-key override: tables merge recursively, everything else is replaced."""
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            merged[key] = _merge(base[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _check_values(data: Mapping[str, Any], path: str) -> None:
+    """Checks that types alone cannot make."""
+    if not data["grades"]["levels"]:
+        raise RulesInvalid(path, "grades.levels", "至少要有一个等级")
+    ingest = data["ingest"]
+    if ingest["min_year"] >= ingest["max_year"]:
+        raise RulesInvalid(path, "ingest.min_year", "必须小于 ingest.max_year")
+    if ingest["header_scan_rows"] < 1 or ingest["min_header_fields"] < 1:
+        raise RulesInvalid(path, "ingest.header_scan_rows", "必须是正整数")

@@ -1,0 +1,166 @@
+"""End to end: the CLI on hand-built registers, the workbook read back with openpyxl."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from crm_batch.cli import main
+from tests.conftest import CONTACT_HEADER, write_xlsx
+
+ROOT = Path(__file__).resolve().parents[1]
+WEEK = "2026-11-23"
+REPORT = "客户维护周报_2026-W48.xlsx"
+
+
+def run_cli(*args: str, base: Path) -> int:
+    return main([*args, "--week", WEEK], base_dir=base)
+
+
+@pytest.fixture
+def report(office_register, tmp_path):
+    out = tmp_path / "output"
+    assert run_cli(str(office_register), "--out", str(out), base=tmp_path) == 0
+    return openpyxl.load_workbook(out / REPORT)
+
+
+def problems(book) -> list[dict]:
+    rows = list(book["数据问题"].iter_rows(values_only=True))
+    return [dict(zip(rows[0], r, strict=True)) for r in rows[1:]]
+
+
+def test_sheets_in_spec_order(report):
+    assert report.sheetnames == ["总览", "数据问题", "列映射"]
+
+
+def test_every_problem_row_has_location_and_action(report):
+    found = problems(report)
+    assert found, "the office register has problems"
+    for row in found:
+        assert row["文件"] == "客户登记表.xlsx"
+        assert row["问题"] and row["处理"]
+
+
+def rows_with(book, words: str) -> list[tuple]:
+    return sorted((p["工作表"], p["行号"], p["字段"]) for p in problems(book) if words in p["问题"])
+
+
+def test_problems_found_where_the_register_has_them(report):
+    # Excel rows: header on row 3, customers on rows 4..10, footer on row 11.
+    assert rows_with(report, "表尾") == [("客户档案", 11, None)]
+    assert rows_with(report, "错位") == [("客户档案", 10, None)]
+    assert rows_with(report, "电话号码无效") == [("客户档案", 9, None)]
+    assert rows_with(report, "等级无法识别") == [("客户档案", 9, "意向等级")]
+    assert rows_with(report, "夹带了电话") == [("客户档案", 7, "客户姓名")]
+    assert rows_with(report, "没有写年份") == [("客户档案", 7, "登记日期")]
+    assert rows_with(report, "其他经纪人名下") == [("客户档案", 8, "经纪人")]
+    assert rows_with(report, "找不到对应客户") == [("跟进记录", 5, None)]
+    assert rows_with(report, "用途无法识别") == [("说明", None, None)]
+
+
+def test_inferred_year_comes_from_the_title(report):
+    (row,) = [p for p in problems(report) if "没有写年份" in p["问题"]]
+    assert "2026-11-03" in row["处理"]
+
+
+def test_overview_counts(report):
+    values = dict(report["总览"].iter_rows(min_row=2, values_only=True))
+    # 7 customer rows: shifted row set aside, 孙丽 lost the phone to 王建国 (K001) → 5 customers.
+    assert values["客户数"] == "5"
+    # 4 contacts, one cannot be linked → 3.
+    assert values["跟进记录数"] == "3"
+
+
+def test_register_text_is_never_a_formula(office_register, tmp_path):
+    out = tmp_path / "out"
+    assert run_cli(str(office_register), "--out", str(out), "--per-agent", base=tmp_path) == 0
+    for path in [out / REPORT, *sorted((out / "经纪人").glob("*.xlsx"))]:
+        book = openpyxl.load_workbook(path)
+        for sheet in book.worksheets:
+            for row in sheet.iter_rows():
+                for cell in row:
+                    assert cell.data_type != "f", f"{path.name}/{sheet.title}!{cell.coordinate} is a formula"
+    agent_book = openpyxl.load_workbook(out / "经纪人" / "赵强.xlsx")
+    names = [r[1] for r in agent_book["客户名单"].iter_rows(min_row=2, values_only=True)]
+    assert sorted(names) == sorted(['=HYPERLINK("http://x","点我")', "刘洋"])
+
+
+def test_sheet_layout(report):
+    sheet = report["数据问题"]
+    assert sheet.freeze_panes == "A2"
+    assert sheet.auto_filter.ref.startswith("A1:G")
+    assert sheet.page_setup.orientation == "landscape"
+
+
+def test_column_mapping_lists_mapped_and_ignored_columns(report):
+    rows = list(report["列映射"].iter_rows(min_row=2, values_only=True))
+    mapped = {(r[1], r[5]): r[6] for r in rows}
+    assert mapped[("客户档案", "客户姓名(必填)")] == "客户姓名"
+    assert mapped[("客户档案", "负责人联系电话")] == "（忽略）"
+    assert mapped[("客户档案", "来访人数")] == "（忽略）"
+
+
+def test_check_mode_exit_codes(office_register, tmp_path, capsys):
+    assert run_cli(str(office_register), "--check", base=tmp_path) == 1
+    out = capsys.readouterr().out
+    assert "列映射" in out and "数据问题" in out and "客户姓名(必填) → 客户姓名" in out
+    assert not (tmp_path / "output").exists(), "--check writes no report"
+
+    clean = write_xlsx(tmp_path / "clean.xlsx", {"跟进": [CONTACT_HEADER, [
+        "K9", "王建国", "13812345678", "李娜", "2026-11-02", "电话", "介绍户型", "2026-11-25"]]})
+    assert run_cli(str(clean), "--check", base=tmp_path) == 0
+
+
+def test_follow_up_log_only_register_derives_customers(tmp_path):
+    log = tmp_path / "跟进日志.csv"
+    log.write_bytes(
+        "姓名,电话,业务员,意向级别,跟进时间,跟进方式,跟进内容,下次跟进时间\n"
+        "张伟,13811112222,王芳,B,2026-11-01,去电,介绍户型,2026-11-24\n"
+        "张伟,13811112222,王芳,A,2026-11-08,来访,看样板间,\n"
+        "李强,13833334444,王芳,C,2026-11-09,短信,节日问候,\n".encode("gb18030")
+    )
+    out = tmp_path / "out"
+    assert run_cli(str(log), "--out", str(out), base=tmp_path) == 0
+    values = dict(openpyxl.load_workbook(out / REPORT)["总览"].iter_rows(min_row=2, values_only=True))
+    assert values["客户数"] == "2"
+    assert values["跟进记录数"] == "3"
+
+
+def test_unreadable_file_exits_2_with_a_chinese_message(tmp_path):
+    bad = tmp_path / "坏文件.xlsx"
+    bad.write_bytes(b"PK\x03\x04 this is not really a zip archive")
+    result = subprocess.run(
+        [sys.executable, "-m", "crm_batch", str(bad), "--out", str(tmp_path / "o")],
+        capture_output=True, text=True, cwd=ROOT,
+    )
+    assert result.returncode == 2
+    assert "坏文件.xlsx" in result.stderr and "损坏" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "o").exists()
+
+
+def test_an_unreadable_file_among_several_is_reported_and_the_rest_run(office_register, tmp_path):
+    (office_register.parent / "坏文件.xlsx").write_bytes(b"\x00\x01garbage")
+    out = tmp_path / "o"
+    assert run_cli(str(office_register.parent), "--out", str(out), base=tmp_path) == 0
+    assert rows_with(openpyxl.load_workbook(out / REPORT), "无法读取") == [(None, None, None)]
+
+
+def test_default_input_falls_back_to_sample_data(tmp_path):
+    from crm_batch.cli import default_inputs
+
+    (tmp_path / "input").mkdir()
+    assert default_inputs(tmp_path) == [tmp_path / "sample_data"]
+    write_xlsx(tmp_path / "input" / "a.xlsx", {"s": [["姓名", "电话"], ["王", "13812345678"]]})
+    assert default_inputs(tmp_path) == [tmp_path / "input"]
+
+
+def test_help_is_chinese():
+    from crm_batch.cli import build_parser
+
+    text = build_parser().format_help()
+    assert text.startswith("用法：") and "--check" in text and "计划周" in text

@@ -1,0 +1,118 @@
+import pandas as pd
+import pytest
+
+from crm_batch.ingest.headers import HeaderMatcher, clean_header, find_header
+
+
+@pytest.fixture(scope="module")
+def matcher(rules):
+    return HeaderMatcher(rules)
+
+
+@pytest.mark.parametrize(
+    ("header", "field"),
+    [
+        ("客户姓名(必填)", "name"),
+        ("客户姓名（必填）", "name"),
+        ("性别\n(先生/女士)", "gender"),
+        ("进店或来\n电时间", "registered_at"),
+        ("意向等级：H（一周内）、A（一个月内）、B（三个月内）", "grade"),
+        ("  联系电话 ", "phone"),
+        ("*联系电话", "phone"),
+        ("手机号码", "phone"),
+        ("联系方式", "phone"),
+        ("顾客手机", "phone"),
+        ("客户来源", "source"),
+        ("获知途径", "source"),
+        ("业务员", "agent"),
+        ("填卡人", "agent"),
+        ("跟进时间", "contact_at"),
+        ("下次跟进时间", "next_contact_at"),
+        ("顾客姓名", "name"),
+        ("ＡＢ客户编号", None),
+    ],
+    ids=lambda v: repr(v),
+)
+def test_header_synonyms(matcher, header, field):
+    assert matcher.match(header).field == field
+
+
+@pytest.mark.parametrize(
+    ("header", "why"),
+    [
+        ("负责人联系电话", "员工电话"),
+        ("推荐人手机号", "员工电话"),
+        ("经纪人电话", "员工电话"),
+        ("置业顾问手机号码", "员工电话"),
+        ("来访人数", "人数"),
+        ("随行人数", "人数"),
+        ("序号", "行号"),
+    ],
+    ids=lambda v: repr(v),
+)
+def test_look_alikes_are_ignored_with_a_reason(matcher, header, why):
+    match = matcher.match(header)
+    assert match.field is None
+    assert why in match.note
+
+
+@pytest.mark.parametrize(
+    ("header", "field", "group"),
+    [
+        ("初次日期", "contact_at", 1),
+        ("初次", "contact_at", 1),
+        ("二次级别判定", "grade", 2),
+        ("三次洽谈内容", "content", 3),
+        ("四次下次访问时间", "next_contact_at", 4),
+        ("第5次跟进日期", "contact_at", 5),
+        ("第十二次回访内容", "content", 12),
+    ],
+    ids=lambda v: repr(v),
+)
+def test_card_groups(matcher, header, field, group):
+    match = matcher.match(header)
+    assert (match.field, match.group) == (field, group)
+
+
+def test_clean_header_strips_notes_legends_and_breaks():
+    assert clean_header("进店或来\n电时间 (必填)") == "进店或来电时间"
+    assert clean_header("意向等级：H（一周内）") == "意向等级"
+
+
+def test_team_extra_spelling(tmp_path):
+    from crm_batch.rules_config import load_rules
+
+    team = tmp_path / "rules.toml"
+    team.write_text('[headers_extra]\nname = ["购房客户"]\n', encoding="utf-8")
+    assert HeaderMatcher(load_rules(rules_file=team)).match("购房客户").field == "name"
+
+
+def grid(rows):
+    return pd.DataFrame(rows).astype("string")
+
+
+def test_header_found_below_title_and_blank_rows(matcher):
+    cells = grid([["2026年11月客户来访登记表", None, None], [None, None, None],
+                  ["客户姓名", "联系电话", "置业顾问"], ["王建国", "13812345678", "李娜"]])
+    layout = find_header(cells, matcher, scan_rows=30, min_fields=2)
+    assert layout.header_rows == (2,)
+    assert layout.data_start == 3
+    assert layout.fields == {"name", "phone", "agent"}
+
+
+def test_two_row_card_header(matcher):
+    cells = grid([
+        ["编号", "顾客姓名", "电话", "初次", None, None, "二次", None, None],
+        [None, None, None, "日期", "级别判定", "洽谈内容", "日期", "级别判定", "洽谈内容"],
+        ["K1", "王建国", "13812345678", "2026-11-01", "A", "看样板间", "2026-11-08", "A", "谈价格"],
+    ])
+    layout = find_header(cells, matcher, scan_rows=30, min_fields=2)
+    assert layout.data_start == 2
+    assert layout.fields == {"customer_id", "name", "phone"}
+    assert {(m.field, m.group) for m in layout.matches.values() if m.group} == {
+        ("contact_at", 1), ("grade", 1), ("content", 1), ("contact_at", 2), ("grade", 2), ("content", 2)}
+
+
+def test_no_header_means_no_layout(matcher):
+    cells = grid([["本表由销售部维护"], ["每周一更新"]])
+    assert find_header(cells, matcher, scan_rows=30, min_fields=2) is None

@@ -1,0 +1,63 @@
+import pytest
+
+from crm_batch.errors import RulesInvalid
+from crm_batch.rules_config import load_rules
+
+
+def write(tmp_path, text):
+    path = tmp_path / "rules.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_default_preset_is_real_estate():
+    rules = load_rules()
+    assert rules.preset == "real_estate"
+    assert rules.grade_levels == ["A", "B", "C", "D"]
+
+
+def test_auto_dealer_preset_overrides_grades_only():
+    rules = load_rules("auto_dealer")
+    assert rules.grade_levels == ["H", "A", "B", "C"]
+    assert "置业顾问" in rules["headers"]["agent"]
+
+
+def test_team_file_overrides_key_by_key(tmp_path):
+    rules = load_rules(rules_file=write(tmp_path, "[ingest]\nheader_scan_rows = 12\n"))
+    assert rules.ingest["header_scan_rows"] == 12
+    assert rules.ingest["min_header_fields"] == 2  # untouched keys keep the preset's value
+    assert str(tmp_path / "rules.toml") in rules.sources
+
+
+def test_team_file_can_choose_the_preset(tmp_path):
+    assert load_rules(rules_file=write(tmp_path, 'preset = "auto_dealer"\n')).grade_levels[0] == "H"
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "words"),
+    [
+        ("[ingest]\nheader_scan_row = 12\n", "ingest.header_scan_row", "不认识"),
+        ("[ingest]\nheader_scan_rows = \"12\"\n", "ingest.header_scan_rows", "应为整数"),
+        ("[headers]\nname = \"姓名\"\n", "headers.name", "应为列表"),
+        ("[headers]\nname = [1, 2]\n", "headers.name[1]", "应为文字"),
+        ("[grades]\nlevels = []\n", "grades.levels", "至少"),
+        ("colour = 1\n", "colour", "不认识"),
+    ],
+    ids=["typo", "string-for-int", "string-for-list", "numbers-in-list", "empty-levels", "unknown-top"],
+)
+def test_bad_key_or_value_names_key_and_file(tmp_path, text, key, words):
+    path = write(tmp_path, text)
+    with pytest.raises(RulesInvalid) as caught:
+        load_rules(rules_file=path)
+    message = str(caught.value)
+    assert str(path) in message and key in message and words in message
+
+
+def test_broken_toml_is_reported(tmp_path):
+    with pytest.raises(RulesInvalid, match="TOML"):
+        load_rules(rules_file=write(tmp_path, "[ingest\n"))
+
+
+def test_unknown_preset():
+    with pytest.raises(RulesInvalid, match="没有名为"):
+        load_rules("bank")
