@@ -14,6 +14,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+import pandas as pd
+
 from crm_batch.calendar import PlanWeek
 from crm_batch.errors import CrmBatchError
 from crm_batch.ingest.files import REGISTER_SUFFIXES, discover
@@ -151,6 +153,10 @@ def _safe_file_name(name: str) -> str:
     return re.sub(r'[\\/:*?"<>|\s]+', "_", name).strip("._") or "未填经纪人"
 
 
+def _given(value: object) -> bool:
+    return value is not None and not pd.isna(value) and value != ""
+
+
 def _print_check(mapping, problems) -> None:  # noqa: ANN001 - DataFrames
     _say("")
     _say("列映射（原表头 → 字段）：")
@@ -167,9 +173,11 @@ def _print_check(mapping, problems) -> None:  # noqa: ANN001 - DataFrames
         return
     _say(f"数据问题（共 {len(problems)} 条，显示前 {min(len(problems), CHECK_LIST_LIMIT)} 条）：")
     for row in problems.head(CHECK_LIST_LIMIT).itertuples(index=False):
-        where = f"{row.文件} / {row.工作表}" + (f" 第 {row.行号} 行" if row.行号 is not None and row.行号 == row.行号 else "")
-        value = f"“{row.原值}”" if isinstance(row.原值, str) and row.原值 else ""
-        _say(f"  {where} {row.字段}{value}：{row.问题} → {row.处理}")
+        where = f"{row.文件}" + (f" / {row.工作表}" if _given(row.工作表) else "")
+        where += f" 第 {row.行号} 行" if _given(row.行号) else ""
+        value = f"“{row.原值}”" if _given(row.原值) else ""
+        field = row.字段 if _given(row.字段) else ""
+        _say(f"  {where} {field}{value}：{row.问题} → {row.处理}")
     counts = problems["问题"].str.replace(r"（.*$", "", regex=True).value_counts()
     _say("按问题统计：" + "；".join(f"{k} {v} 条" for k, v in counts.head(10).items()))
 

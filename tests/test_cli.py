@@ -53,7 +53,7 @@ def test_problems_found_where_the_register_has_them(report):
     # Excel rows: header on row 3, customers on rows 4..10, footer on row 11.
     assert rows_with(report, "表尾") == [("客户档案", 11, None)]
     assert rows_with(report, "错位") == [("客户档案", 10, None)]
-    assert rows_with(report, "电话号码无效") == [("客户档案", 9, None)]
+    assert rows_with(report, "电话号码无效") == [("客户档案", 9, "联系电话")]
     assert rows_with(report, "等级无法识别") == [("客户档案", 9, "意向等级")]
     assert rows_with(report, "夹带了电话") == [("客户档案", 7, "客户姓名")]
     assert rows_with(report, "没有写年份") == [("客户档案", 7, "登记日期")]

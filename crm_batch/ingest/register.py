@@ -526,38 +526,39 @@ def _derive_customers(log: pd.DataFrame) -> pd.DataFrame:
 
 
 def _settle_customers(customers: pd.DataFrame, findings: Findings) -> pd.DataFrame:
-    """Ids, duplicates merged, ownership conflicts decided by the earliest registration."""
+    """Merge duplicates and settle ownership: the same phone is the same customer, and
+    the earliest registration's agent owns it (客户信息归属); other agents' rows are reported."""
     if customers.empty:
         customers["customer_id"] = pd.Series(dtype="string")
         return customers
     customers = customers.sort_values(["registered_at", "_file", "_row"], na_position="last", kind="stable")
     customers = customers.reset_index(drop=True)
-    # A phone registered with an explicit 客户编号 lends that id to its id-less duplicates.
-    explicit = customers.dropna(subset=["customer_id", "phone"]).drop_duplicates("phone")
-    by_phone = explicit.set_index("phone")["customer_id"]
-    customers["customer_id"] = customers["customer_id"].fillna(customers["phone"].map(by_phone))
-    key = customers["customer_id"].fillna(_identity(customers))
+    # A row without a phone but with a known 客户编号 belongs with that id's phone.
+    with_both = customers.dropna(subset=["customer_id", "phone"]).drop_duplicates("customer_id")
+    id_phone = with_both.set_index("customer_id")["phone"]
+    phone = customers["phone"].fillna(customers["customer_id"].map(id_phone).astype("string"))
+    key = ("T:" + phone).fillna(customers["customer_id"]).fillna(_identity(customers)).rename("_key")
 
-    owner = customers.groupby(key, sort=False)["agent"].transform("first")
+    groups = customers.groupby(key, sort=False)
+    owner = groups["agent"].transform("first")
     conflict = customers["agent"].notna() & owner.notna() & (customers["agent"] != owner)
     if conflict.any():
-        first_row = customers.groupby(key, sort=False)["_row"].transform("first")
-        first_file = customers.groupby(key, sort=False)["_file"].transform("first")
-        date = customers["registered_at"].groupby(key, sort=False).transform("first")
-        detail = ("最早登记：" + owner.astype("string") + "，" + first_file.astype("string") + " 第 "
-                  + first_row.astype("string") + " 行"
-                  + (("，" + date.dt.strftime("%Y-%m-%d")).fillna("") if hasattr(date, "dt") else ""))
+        first_file = groups["_file"].transform("first").astype("string")
+        first_row = groups["_row"].transform("first").astype("string")
+        first_date = groups["registered_at"].transform("first")
+        when = ("，" + first_date.dt.strftime("%Y-%m-%d")).fillna("") if first_date.dtype.kind == "M" else ""
+        detail = "最早登记：" + owner.astype("string") + "，" + first_file + " 第 " + first_row + " 行" + when
         _report_by_location(findings, "ownership-conflict", customers[conflict], detail[conflict],
                             field=label("agent"), raw=customers.loc[conflict, "agent"])
-    kept = customers[~conflict]
-    kept_key = key[~conflict]
+    kept, kept_key = customers[~conflict], key[~conflict]
     duplicate = kept_key.duplicated(keep="first")
     if duplicate.any():
-        first_row = kept.groupby(kept_key, sort=False)["_row"].transform("first")
-        _report_by_location(findings, "customer-duplicate", kept[duplicate],
-                            first_row[duplicate].astype("string"), field="", raw=kept.loc[duplicate, "name"])
+        first_row = kept.groupby(kept_key, sort=False)["_row"].transform("first").astype("string")
+        _report_by_location(findings, "customer-duplicate", kept[duplicate], first_row[duplicate],
+                            field="", raw=kept.loc[duplicate, "name"])
+    # first() takes each column's first non-empty value: later rows fill the gaps.
     merged = kept.groupby(kept_key, sort=False).first()
-    merged["customer_id"] = merged["customer_id"].fillna(_stable_id("K", pd.Series(merged.index, index=merged.index)))
+    merged["customer_id"] = merged["customer_id"].fillna(_stable_id("K", merged.index.to_series()))
     return merged.reset_index(drop=True)
 
 

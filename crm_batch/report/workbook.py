@@ -102,7 +102,8 @@ def _cells(values: pd.Series, kind: str) -> list[object]:
         numeric = pd.to_numeric(values, errors="coerce").astype("float64")
         return [None if v != v else v for v in numeric.tolist()]
     text = values.astype("string")
-    return text.where(text.notna(), None).tolist()
+    keep = (text.notna() & (text != "")).to_numpy(dtype=bool)
+    return text.astype(object).where(keep, None).tolist()
 
 
 def _write_table(book: xlsxwriter.Workbook, formats: _Formats, table: Table) -> None:

@@ -1,0 +1,123 @@
+"""Reading registers: identity, duplicates, ownership, linking, and nothing lost."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from crm_batch.errors import NoRegisterSheet, RegisterUnreadable
+from crm_batch.ingest.register import read_registers
+from tests.conftest import write_xlsx
+
+REF = dt.date(2026, 11, 29)
+HEADER = ["客户编号", "客户姓名", "联系电话", "置业顾问", "登记日期"]
+
+
+def read(tmp_path, rows, rules, extra_sheets=None):
+    path = write_xlsx(tmp_path / "r.xlsx", {"客户": [HEADER, *rows], **(extra_sheets or {})})
+    return read_registers([path], rules, REF)
+
+
+def slugs(register):
+    return sorted(register.findings.frame()["代码"])
+
+
+def test_same_phone_two_agents_earliest_registration_owns(tmp_path, rules):
+    reg = read(tmp_path, [
+        ["K2", "王建国", "13812345678", "赵强", "2026-10-05"],
+        ["K1", "王建国", "13812345678", "李娜", "2026-09-01"],
+    ], rules)
+    assert list(reg.customers["agent"]) == ["李娜"]
+    assert list(reg.customers["customer_id"]) == ["K1"]
+    (problem,) = reg.findings.frame().itertuples(index=False)
+    assert problem.代码 == "ownership-conflict" and problem.行号 == 2 and "李娜" in problem.问题
+
+
+def test_same_agent_registering_twice_is_merged_and_reported(tmp_path, rules):
+    reg = read(tmp_path, [
+        [None, "陈静", "13912345678", "李娜", "2026-10-01"],
+        ["K7", "陈静", "13912345678", "李娜", "2026-10-09"],
+    ], rules)
+    assert len(reg.customers) == 1
+    assert reg.customers["customer_id"].iloc[0] == "K7"  # the id fills the gap of the earlier row
+    assert slugs(reg) == ["customer-duplicate"]
+
+
+def test_customer_without_id_or_phone_gets_a_stable_id(tmp_path, rules):
+    rows = [[None, "周敏", None, "李娜", "2026-10-01"]]
+    first = read(tmp_path, rows, rules).customers["customer_id"].iloc[0]
+    second = read(tmp_path, rows, rules).customers["customer_id"].iloc[0]
+    assert first == second and first.startswith("K") and len(first) == 9
+
+
+@pytest.mark.parametrize(
+    ("contact", "linked"),
+    [
+        (["K1", None, None, "李娜"], True),  # by id
+        ([None, "别名", "13812345678", "李娜"], True),  # by phone
+        ([None, "王建国", None, "李娜"], True),  # by name + agent
+        ([None, "王建国", None, "赵强"], False),  # same name, other agent: not the same customer
+        (["K404", "无名", "13000000000", "李娜"], False),
+    ],
+    ids=["id", "phone", "name-agent", "name-other-agent", "unknown"],
+)
+def test_contacts_link_by_id_then_phone_then_name_and_agent(tmp_path, rules, contact, linked):
+    contacts = [["客户编号", "客户姓名", "联系电话", "跟进人", "跟进时间", "跟进方式", "跟进内容"],
+                [*contact, "2026-11-02", "电话", "介绍户型"]]
+    reg = read(tmp_path, [["K1", "王建国", "13812345678", "李娜", "2026-09-01"]], rules, {"跟进": contacts})
+    assert len(reg.contacts) == int(linked)
+    assert ("contact-unlinked" in slugs(reg)) is (not linked)
+
+
+def test_every_row_read_is_a_customer_a_merge_or_a_problem(tmp_path, rules):
+    rows = [
+        ["K1", "王建国", "13812345678", "李娜", "2026-09-01"],
+        ["K2", "陈静", "13912345678", "李娜", "2026-09-02"],
+        ["K3", "陈静", "13912345678", "赵强", "2026-09-03"],  # conflict
+        [None, None, None, "李娜", "2026-09-04"],  # nobody
+        ["制表人：王经理"],
+    ]
+    reg = read(tmp_path, rows, rules)
+    assert reg.rows_read == 5
+    assert len(reg.customers) + len(reg.findings) == reg.rows_read
+
+
+def test_a_sheet_without_customers_or_contacts_stops_the_run(tmp_path, rules):
+    path = write_xlsx(tmp_path / "x.xlsx", {"说明": [["本表由销售部维护"]]})
+    with pytest.raises(NoRegisterSheet, match="x.xlsx"):
+        read_registers([path], rules, REF)
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        (b"", "0 字节"),
+        (b"PK\x03\x04truncated", "损坏"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + "EncryptionInfo".encode("utf-16-le") + b"\x00" * 64, "密码"),
+        (bytes(range(256)) * 4, "不是表格文件"),
+    ],
+    ids=["empty", "truncated-zip", "encrypted", "random-bytes"],
+)
+def test_unreadable_files_raise_a_chinese_reason(tmp_path, rules, content, words):
+    path = tmp_path / "坏.xlsx"
+    path.write_bytes(content)
+    with pytest.raises(RegisterUnreadable, match=words):
+        read_registers([path], rules, REF)
+
+
+def test_gbk_csv_and_utf8_bom_csv_read_the_same(tmp_path, rules):
+    text = "姓名,电话,业务员,跟进时间,跟进方式,跟进内容\n张伟,13811112222,王芳,2026-11-01,去电,介绍户型\n"
+    gbk = tmp_path / "gbk.csv"
+    gbk.write_bytes(text.encode("gb18030"))
+    bom = tmp_path / "bom.csv"
+    bom.write_bytes(text.encode("utf-8-sig"))
+    a = read_registers([gbk], rules, REF).customers
+    b = read_registers([bom], rules, REF).customers
+    assert list(a["name"]) == list(b["name"]) == ["张伟"]
+
+
+def test_a_csv_named_xlsx_is_read_by_its_content(tmp_path, rules):
+    path = tmp_path / "其实是CSV.xlsx"
+    path.write_bytes("客户姓名,联系电话,经纪人\n王建国,13812345678,李娜\n".encode("gb18030"))
+    assert list(read_registers([path], rules, REF).customers["phone"]) == ["13812345678"]
