@@ -131,8 +131,8 @@ def _validate(override: Mapping[str, Any], schema: Mapping[str, Any], path: str,
             _check_word_list(value, path, dotted)
             continue
         if key not in schema:
-            known = "、".join(list(schema)[:12])
-            raise RulesInvalid(path, dotted, f"不认识这个键。这一层可用的键有：{known}{'…' if len(schema) > 12 else ''}")
+            known = "、".join(list(schema)[:12]) + ("…" if len(schema) > 12 else "")
+            raise RulesInvalid(path, dotted, f"不认识这个键。这一层可用的键有：{known}")
         like = schema[key]
         if not _same_type(value, like):
             raise RulesInvalid(path, dotted, f"应为{_type_name(like)}，实际是{_type_name(value)}")

@@ -65,6 +65,7 @@ def test_look_alikes_are_ignored_with_a_reason(matcher, header, why):
         ("三次洽谈内容", "content", 3),
         ("四次下次访问时间", "next_contact_at", 4),
         ("第5次跟进日期", "contact_at", 5),
+        ("第1次跟进时间", "contact_at", 1),
         ("第十二次回访内容", "content", 12),
     ],
     ids=lambda v: repr(v),

@@ -110,7 +110,8 @@ class HeaderMatcher:
         grouped = self.group_of(text)
         if grouped:
             number, rest = grouped
-            field = self._plain(rest) if rest else "contact_at"
+            # Inside a group a bare 日期/时间 is the contact's own date.
+            field = "contact_at" if rest in ("", "日期", "时间") else self._plain(rest)
             field = _CARD_FIELD_FOR.get(field, field)
             if field in ("contact_at", "grade", "content", "next_contact_at", "method"):
                 return Match(field, number)

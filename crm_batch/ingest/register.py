@@ -382,7 +382,8 @@ def _normalise_columns(
             if kind is Kind.BIRTHDAY:
                 # Birthdays are often lunar or yearless; the calendar module reads the text.
                 out[key] = norm.clean_text(raw)
-                result = result.assign(slug=result["slug"].where(result["slug"].isin(["date-invalid", "date-out-of-range"])))
+                unusable = result["slug"].isin(["date-invalid", "date-out-of-range"])
+                result = result.assign(slug=result["slug"].where(unusable))
             else:
                 out[key] = result["value"]
             report(result, raw, name)
