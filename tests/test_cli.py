@@ -164,3 +164,40 @@ def test_help_is_chinese():
 
     text = build_parser().format_help()
     assert text.startswith("用法：") and "--check" in text and "计划周" in text
+
+
+@pytest.mark.parametrize("preset", ["real_estate", "auto_dealer"])
+def test_generated_messy_register_end_to_end(tmp_path, preset):
+    import datetime as dt
+
+    from crm_batch.sample import generate
+
+    inbox = tmp_path / "input"
+    generate(inbox, customers=120, preset=preset, seed=3, today=dt.date(2026, 11, 23))
+    before = {p.name: p.read_bytes() for p in inbox.iterdir()}
+    out = tmp_path / "output"
+    assert run_cli("--preset", preset, "--out", str(out), base=tmp_path) == 0
+    assert {p.name: p.read_bytes() for p in inbox.iterdir()} == before, "inputs are never modified"
+
+    book = openpyxl.load_workbook(out / REPORT)
+    overview = dict(book["总览"].iter_rows(min_row=2, values_only=True))
+    # 120 customers written; a few are set aside as shifted rows or merged as duplicates.
+    assert 110 <= int(overview["客户数"]) <= 120
+    assert int(overview["跟进记录数"]) > 300
+    found = {p["问题"].split("（")[0] for p in problems(book)}
+    for expected in ["整行疑似错位一列", "同一客户重复登记", "同一电话已登记在其他经纪人名下", "姓名里夹带了电话号码",
+                     "一个单元格里写了多个号码", "表尾说明行，不是客户", "工作表的用途无法识别"]:
+        assert expected in found, expected
+    roles = {(r[0], r[2]) for r in book["列映射"].iter_rows(min_row=2, values_only=True)}
+    assert ("意向客户管理卡.xlsx", "客户档案") in roles
+    assert ("跟进日志.csv", "跟进记录") in roles
+
+
+def test_every_option_is_documented_in_the_readme():
+    from crm_batch.cli import build_parser
+
+    readme = (ROOT / "README.md").read_text("utf-8")
+    options = [o for a in build_parser()._actions for o in a.option_strings if o.startswith("--") and o != "--help"]
+    assert options, "the parser has options"
+    assert [o for o in options if f"`{o}" not in readme] == []
+    assert "python run.py --selftest" in readme and "python run.py\n" in readme

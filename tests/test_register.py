@@ -121,3 +121,15 @@ def test_a_csv_named_xlsx_is_read_by_its_content(tmp_path, rules):
     path = tmp_path / "其实是CSV.xlsx"
     path.write_bytes("客户姓名,联系电话,经纪人\n王建国,13812345678,李娜\n".encode("gb18030"))
     assert list(read_registers([path], rules, REF).customers["phone"]) == ["13812345678"]
+
+
+def test_a_log_row_with_an_unusable_phone_joins_the_same_name_and_agent(tmp_path, rules):
+    log = tmp_path / "log.csv"
+    log.write_bytes(
+        "姓名,电话,业务员,跟进时间,跟进方式,跟进内容\n"
+        "王琴琳,13320056736,何雪,2026-11-01,去电,介绍户型\n"
+        "王琴琳,无,何雪,2026-11-08,短信,节日问候\n".encode("gb18030")
+    )
+    reg = read_registers([log], rules, REF)
+    assert list(reg.customers["phone"]) == ["13320056736"]
+    assert reg.contacts["customer_id"].nunique() == 1 and len(reg.contacts) == 2

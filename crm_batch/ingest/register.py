@@ -254,9 +254,12 @@ def _footer_rows(body: pd.DataFrame, markers: list[str]) -> pd.Series:
 
 
 def _first_text(body: pd.DataFrame) -> pd.Series:
-    if body.empty:
-        return pd.Series(dtype="string", index=body.index)
-    return body.bfill(axis=1).iloc[:, 0].astype("string")
+    """Each row's leftmost non-empty cell. Column by column: bfill(axis=1) is per-row in pandas."""
+    first = pd.Series(pd.NA, index=body.index, dtype="string")
+    for col in reversed(body.columns):
+        values = body[col].astype("string")
+        first = values.where(values.notna(), first)
+    return first
 
 
 def _row_text(body: pd.DataFrame) -> pd.Series:
@@ -301,8 +304,8 @@ _SHAPES = {
 }
 
 
-def _fits(values: pd.Series, kind: Kind, rules: Rules) -> pd.Series:
-    text = norm.clean_text(values)
+def _fits(text: pd.Series, kind: Kind, rules: Rules) -> pd.Series:
+    """Whether cleaned text has the shape of a value of this kind."""
     if kind in _SHAPES:
         return text.str.contains(_SHAPES[kind], regex=True, na=False)
     vocab = {Kind.GENDER: "gender", Kind.MARK: "marks"}.get(kind)
@@ -312,7 +315,7 @@ def _fits(values: pd.Series, kind: Kind, rules: Rules) -> pd.Series:
     if kind is Kind.GRADE:
         letters = "".join(rules.grade_levels)
         return text.str.contains(rf"^[{letters}{letters.lower()}](?:类|级|$|\W)", regex=True, na=False)
-    return pd.Series(False, index=values.index)
+    return pd.Series(False, index=text.index)
 
 
 def _shifted_rows(body: pd.DataFrame, layout: HeaderLayout, rules: Rules) -> tuple[pd.Series, pd.Series]:
@@ -325,8 +328,11 @@ def _shifted_rows(body: pd.DataFrame, layout: HeaderLayout, rules: Rules) -> tup
     none = pd.Series(False, index=body.index)
     if len(typed) < 2:
         return none, pd.Series("", index=body.index, dtype="string")
-    present = pd.DataFrame({c: body[c].notna() for c, _ in typed if c in body.columns})
-    here = pd.DataFrame({c: _fits(body[c], k, rules) for c, k in typed if c in body.columns})
+    typed = [(c, k) for c, k in typed if c in body.columns]
+    needed = {c + step for c, _ in typed for step in (-1, 0, 1)} & set(body.columns)
+    cleaned = {c: norm.clean_text(body[c]) for c in needed}
+    present = pd.DataFrame({c: body[c].notna() for c, _ in typed})
+    here = pd.DataFrame({c: _fits(cleaned[c], k, rules) for c, k in typed})
     bad = (present & ~here).sum(axis=1)
     detail = pd.Series("", index=body.index, dtype="string")
     shifted = none.copy()
@@ -334,8 +340,8 @@ def _shifted_rows(body: pd.DataFrame, layout: HeaderLayout, rules: Rules) -> tup
         rescued = pd.Series(0, index=body.index)
         for col, kind in typed:
             neighbour = col + step
-            if col in body.columns and neighbour in body.columns:
-                rescued += (~here[col] & _fits(body[neighbour], kind, rules)).astype(int)
+            if neighbour in cleaned:
+                rescued += (~here[col] & _fits(cleaned[neighbour], kind, rules)).astype(int)
         hit = (rescued >= 2) & (bad * 2 >= present.sum(axis=1)) & ~shifted
         detail = detail.mask(hit, f"电话、日期等值整体向{words}偏了一列")
         shifted |= hit
@@ -467,10 +473,22 @@ def _stable_id(prefix: str, keys: pd.Series) -> pd.Series:
     return prefix + digits
 
 
+def _name_agent(frame: pd.DataFrame) -> pd.Series:
+    return frame["name"].astype("string") + "|" + frame["agent"].astype("string").fillna("")
+
+
+def _known_phone(frame: pd.DataFrame) -> pd.Series:
+    """A row's phone, or the phone the same name + agent carries on another row."""
+    name_agent = _name_agent(frame)
+    carriers = frame["phone"].notna() & frame["name"].notna()
+    phone_of = pd.Series(frame["phone"][carriers].to_numpy(), index=name_agent[carriers].to_numpy())
+    phone_of = phone_of[~phone_of.index.duplicated()]
+    return frame["phone"].astype("string").fillna(name_agent.map(phone_of).astype("string"))
+
+
 def _identity(frame: pd.DataFrame) -> pd.Series:
     """Phone, else name + agent: how rows without a 客户编号 are recognised as one customer."""
-    name_agent = frame["name"].astype("string") + "|" + frame["agent"].astype("string").fillna("")
-    return ("T:" + frame["phone"].astype("string")).fillna("N:" + name_agent)
+    return ("T:" + _known_phone(frame)).fillna("N:" + _name_agent(frame))
 
 
 def _assemble(parts: list[_SheetRows], findings: Findings) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -538,6 +556,7 @@ def _settle_customers(customers: pd.DataFrame, findings: Findings) -> pd.DataFra
     with_both = customers.dropna(subset=["customer_id", "phone"]).drop_duplicates("customer_id")
     id_phone = with_both.set_index("customer_id")["phone"]
     phone = customers["phone"].fillna(customers["customer_id"].map(id_phone).astype("string"))
+    phone = phone.fillna(_known_phone(customers))
     key = ("T:" + phone).fillna(customers["customer_id"]).fillna(_identity(customers)).rename("_key")
 
     groups = customers.groupby(key, sort=False)
