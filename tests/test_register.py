@@ -133,3 +133,12 @@ def test_a_log_row_with_an_unusable_phone_joins_the_same_name_and_agent(tmp_path
     reg = read_registers([log], rules, REF)
     assert list(reg.customers["phone"]) == ["13320056736"]
     assert reg.contacts["customer_id"].nunique() == 1 and len(reg.contacts) == 2
+
+
+def test_namesakes_with_two_phones_are_not_guessed(tmp_path, rules):
+    reg = read(tmp_path, [
+        [None, "王伟", "13811110000", "李娜", "2026-10-01"],
+        [None, "王伟", "13922220000", "李娜", "2026-10-02"],
+        [None, "王伟", None, "李娜", "2026-10-03"],
+    ], rules)
+    assert len(reg.customers) == 3

@@ -478,11 +478,13 @@ def _name_agent(frame: pd.DataFrame) -> pd.Series:
 
 
 def _known_phone(frame: pd.DataFrame) -> pd.Series:
-    """A row's phone, or the phone the same name + agent carries on another row."""
+    """A row's phone, or the one phone the same name + agent carries on other rows."""
     name_agent = _name_agent(frame)
     carriers = frame["phone"].notna() & frame["name"].notna()
     phone_of = pd.Series(frame["phone"][carriers].to_numpy(), index=name_agent[carriers].to_numpy())
-    phone_of = phone_of[~phone_of.index.duplicated()]
+    # Namesakes under one agent are common in a big register: only an unambiguous phone is borrowed.
+    distinct = phone_of.groupby(level=0).nunique()
+    phone_of = phone_of[~phone_of.index.duplicated()][lambda p: p.index.isin(distinct.index[distinct == 1])]
     return frame["phone"].astype("string").fillna(name_agent.map(phone_of).astype("string"))
 
 
