@@ -24,6 +24,8 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 MARKER = VENV / "crm_batch-installed.txt"
 NEEDED = ("pandas", "pyarrow", "fastexcel", "openpyxl", "xlsxwriter", "jinja2", "lunar_python")
+# Older versions than these import but behave differently (pandas 3 string semantics).
+MIN_VERSIONS = {"pandas": (3, 0)}
 NEEDED_FOR_TESTS = ("pytest", "hypothesis")
 REENTERED = "CRM_BATCH_IN_VENV"
 
@@ -32,8 +34,21 @@ def _say(message: str) -> None:
     print(message, flush=True)
 
 
+def _too_old(module: str) -> bool:
+    from importlib import metadata
+
+    needed = MIN_VERSIONS.get(module)
+    if not needed:
+        return False
+    try:
+        parts = metadata.version(module).split(".")[:2]
+        return tuple(int("".join(ch for ch in p if ch.isdigit()) or 0) for p in parts) < needed
+    except metadata.PackageNotFoundError:
+        return True
+
+
 def _missing(modules: tuple[str, ...]) -> list[str]:
-    return [m for m in modules if importlib.util.find_spec(m) is None]
+    return [m for m in modules if importlib.util.find_spec(m) is None or _too_old(m)]
 
 
 def _venv_python() -> Path:
@@ -51,7 +66,11 @@ def _ensure_venv(with_tests: bool) -> Path:
     extras = "test" if with_tests else "run"
     if not python.exists():
         _say(f"首次运行：正在创建独立的 Python 环境（{VENV}）…")
-        venv.EnvBuilder(with_pip=True, clear=VENV.exists()).create(VENV)
+        try:
+            venv.EnvBuilder(with_pip=True, clear=VENV.exists()).create(VENV)
+        except Exception as exc:  # noqa: BLE001 - e.g. Debian's python3 without python3-venv
+            _say(f"无法创建独立环境（{exc}）。Linux 上请先安装 python3-venv，然后删除 .venv 文件夹再运行。")
+            raise SystemExit(2) from None
     stamp = _install_stamp(extras)
     done = MARKER.read_text("utf-8").split("\n") if MARKER.exists() else []
     if stamp in done or (not with_tests and _install_stamp("test") in done):
@@ -74,6 +93,8 @@ def _inside_venv() -> bool:
 def _double_clicked() -> bool:
     """On Windows, a console that holds only us was opened by a double-click: keep it open."""
     if os.name != "nt" or os.environ.get(REENTERED) or os.environ.get("CRM_BATCH_NO_PAUSE"):
+        return False
+    if len(sys.argv) > 1 or not sys.stdin or not sys.stdin.isatty():
         return False
     try:
         import ctypes
@@ -114,11 +135,15 @@ def main() -> int:
 
 if __name__ == "__main__":
     pause = _double_clicked()
+    code = 2
     try:
         code = main()
     except KeyboardInterrupt:
         _say("已中断。")
-        code = 2
-    if pause:
-        input("\n按回车键关闭窗口…")
+    finally:
+        if pause:  # keep a double-clicked window open, even after an unexpected error
+            try:
+                input("\n按回车键关闭窗口…")
+            except EOFError:
+                pass
     sys.exit(code)

@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from crm_batch.calendar import PlanWeek
-from crm_batch.errors import CrmBatchError
+from crm_batch.errors import CrmBatchError, NoInput
 from crm_batch.ingest.files import REGISTER_SUFFIXES, discover
 from crm_batch.rules_config import PRESETS, load_rules
 
@@ -85,10 +85,15 @@ def _parse_week(text: str) -> dt.date:
 
 
 def default_inputs(base_dir: Path) -> list[Path]:
-    """``input/`` when it holds registers, else the bundled ``sample_data/``."""
+    """``input/`` when it holds registers; the bundled ``sample_data/`` only when ``input/`` is empty.
+
+    Files in ``input/`` that are not registers are an error, not a reason to report on the samples.
+    """
     inbox = base_dir / "input"
     if inbox.is_dir() and discover([inbox]):
         return [inbox]
+    if inbox.is_dir() and any(p.is_file() and p.name != "README.txt" for p in inbox.rglob("*")):
+        raise NoInput([str(inbox)])
     return [base_dir / "sample_data"]
 
 

@@ -29,6 +29,7 @@ TEMPLATES: dict[str, Template] = {
     "sheet-no-rows": Template("工作表只有表头，没有数据行", "跳过该工作表"),
     "header-duplicate": Template("两列都对应“{field}”（{detail}）", "以第一列为准，其空白处用另一列补上"),
     "footer-row": Template("表尾说明行，不是客户", "跳过该行"),
+    "header-repeated": Template("表格中间的标题行或重复的表头", "跳过该行"),
     "row-shifted": Template("整行疑似错位一列（{detail}）", "该行未采用，请核对原表后改正"),
     "row-no-identity": Template("该行没有客户编号、姓名或电话", "该行未采用"),
     "date-invalid": Template("{field}无法识别为日期", "该日期留空"),

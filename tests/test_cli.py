@@ -201,3 +201,26 @@ def test_every_option_is_documented_in_the_readme():
     assert options, "the parser has options"
     assert [o for o in options if f"`{o}" not in readme] == []
     assert "python run.py --selftest" in readme and "python run.py\n" in readme
+
+
+def test_files_in_input_that_are_not_registers_are_an_error_not_the_samples(tmp_path, capsys):
+    (tmp_path / "input").mkdir()
+    (tmp_path / "input" / "客户.docx").write_bytes(b"x")
+    assert main([], base_dir=tmp_path) == 2
+    assert "没有找到可读取的登记表" in capsys.readouterr().err
+
+
+def test_registers_in_a_subfolder_of_input_are_read(tmp_path):
+    from crm_batch.cli import default_inputs
+
+    (tmp_path / "input" / "十一月").mkdir(parents=True)
+    write_xlsx(tmp_path / "input" / "十一月" / "a.xlsx", {"s": [["姓名", "电话"], ["王", "13812345678"]]})
+    assert default_inputs(tmp_path) == [tmp_path / "input"]
+
+
+def test_an_unwritable_output_folder_is_a_clear_error(office_register, tmp_path, capsys):
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where the output folder should be")
+    assert run_cli(str(office_register), "--out", str(blocked / "sub"), base=tmp_path) == 2
+    err = capsys.readouterr().err
+    assert "无法写入报告" in err and "Traceback" not in err

@@ -117,3 +117,24 @@ def test_two_row_card_header(matcher):
 def test_no_header_means_no_layout(matcher):
     cells = grid([["本表由销售部维护"], ["每周一更新"]])
     assert find_header(cells, matcher, scan_rows=30, min_fields=2) is None
+
+
+@pytest.mark.parametrize(
+    ("header", "field"),
+    [
+        ("首次来访日期", "registered_at"),
+        ("意向等级\nA:一周内 B:一个月内", "grade"),
+        ("性别\n男/女", "gender"),
+    ],
+    ids=["first-visit-is-registration", "legend-on-next-line", "options-on-next-line"],
+)
+def test_headers_that_look_like_something_else(matcher, header, field):
+    assert matcher.match(header).field == field
+
+
+def test_team_spelling_wins_over_the_preset(tmp_path):
+    from crm_batch.rules_config import load_rules
+
+    team = tmp_path / "rules.toml"
+    team.write_text('[headers_extra]\nagent = ["联系人"]\n', encoding="utf-8")
+    assert HeaderMatcher(load_rules(rules_file=team)).match("联系人").field == "agent"

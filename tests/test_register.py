@@ -48,7 +48,7 @@ def test_customer_without_id_or_phone_gets_a_stable_id(tmp_path, rules):
     rows = [[None, "周敏", None, "李娜", "2026-10-01"]]
     first = read(tmp_path, rows, rules).customers["customer_id"].iloc[0]
     second = read(tmp_path, rows, rules).customers["customer_id"].iloc[0]
-    assert first == second and first.startswith("K") and len(first) == 9
+    assert first == second and first.startswith("K") and len(first) == 13
 
 
 @pytest.mark.parametrize(
@@ -142,3 +142,47 @@ def test_namesakes_with_two_phones_are_not_guessed(tmp_path, rules):
         [None, "王伟", None, "李娜", "2026-10-03"],
     ], rules)
     assert len(reg.customers) == 3
+
+
+def test_a_separate_log_never_takes_a_register_customer_away(tmp_path, rules):
+    row = ["K001", "张三", "13812345678", "李四", "2026-10-01"]
+    register = write_xlsx(tmp_path / "reg.xlsx", {"客户": [HEADER, row]})
+    log = write_xlsx(tmp_path / "log.xlsx", {"跟进": [
+        ["客户姓名", "联系电话", "跟进人", "跟进时间", "跟进方式", "跟进内容"],
+        ["张三", "13812345678", "赵六", "2026-09-20", "去电", "介绍户型"],
+        ["李雷", "13700001111", "赵六", "2026-09-21", "去电", "介绍户型"],
+    ]})
+    reg = read_registers([register, log], rules, REF)
+    owners = dict(zip(reg.customers["name"], reg.customers["agent"], strict=True))
+    assert owners == {"张三": "李四", "李雷": "赵六"}
+    assert "ownership-conflict" not in slugs(reg)
+    assert len(reg.contacts) == 2
+
+
+def test_repeated_headers_titles_and_notes_below_the_footer_are_not_customers(tmp_path, rules):
+    reg = read(tmp_path, [
+        ["K1", "王建国", "13812345678", "李娜", "2026-10-01"],
+        ["2026年12月客户来访登记表"],
+        HEADER,
+        ["K2", "陈静", "13912345678", "李娜", "2026-12-01"],
+        ["制表人：王经理"],
+        ["1、意向等级按公司标准判定"],
+    ], rules)
+    assert sorted(reg.customers["name"]) == ["王建国", "陈静"]
+    assert slugs(reg) == ["footer-row", "footer-row", "header-repeated", "header-repeated"]
+
+
+def test_an_event_list_with_an_organiser_is_an_event_list(tmp_path, rules):
+    path = write_xlsx(tmp_path / "r.xlsx", {
+        "客户": [HEADER, ["K1", "王建国", "13812345678", "李娜", "2026-10-01"]],
+        "活动": [["活动名称", "活动日期", "联系人", "联系电话"], ["业主答谢会", "2026-11-28", "小王", "13600000000"]],
+    })
+    reg = read_registers([path], rules, REF)
+    assert list(reg.customers["name"]) == ["王建国"]
+    assert list(reg.events["event_name"]) == ["业主答谢会"]
+
+
+def test_an_empty_register_template_is_reported_not_fatal(tmp_path, rules):
+    path = write_xlsx(tmp_path / "r.xlsx", {"客户": [HEADER]})
+    reg = read_registers([path], rules, REF)
+    assert len(reg.customers) == 0 and slugs(reg) == ["sheet-no-rows"]

@@ -38,13 +38,13 @@ class RawSheet:
 
 
 def discover(paths: Iterable[Path]) -> list[Path]:
-    """Expand folders into the register files they hold (sorted, lock files skipped)."""
+    """Expand folders (and their subfolders) into the register files they hold; lock files skipped."""
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
             found.extend(
                 p
-                for p in sorted(path.iterdir())
+                for p in sorted(path.rglob("*"))
                 if p.is_file()
                 and p.suffix.lower() in REGISTER_SUFFIXES
                 and not p.name.startswith(LOCK_PREFIXES)

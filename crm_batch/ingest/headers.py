@@ -73,7 +73,11 @@ class HeaderMatcher:
 
     def __init__(self, rules: Rules) -> None:
         self.lookup: dict[str, str] = {}
-        for field, words in rules.header_synonyms().items():
+        # A team's own spellings win over the preset's (联系人 may mean the agent in their sheets).
+        for field, words in rules["headers_extra"].items():
+            for word in words:
+                self.lookup.setdefault(clean_header(word), field)
+        for field, words in rules["headers"].items():
             for word in [FIELDS[field].label, *words]:
                 self.lookup.setdefault(clean_header(word), field)
         self.ignore = {
@@ -100,13 +104,22 @@ class HeaderMatcher:
         return (number, found.group(3)) if number else None
 
     def match(self, header: object) -> Match:
-        text = clean_header(header)
+        found = self._match(clean_header(header))
+        if found.field is None and isinstance(header, str) and "\n" in header.strip():
+            # 意向等级\nA:一周内…: the legend sits on the lines below the name.
+            first_line = self._match(clean_header(header.strip().split("\n", 1)[0]))
+            if first_line.field:
+                return first_line
+        return found
+
+    def _match(self, text: str) -> Match:
         if not text:
             return Match(None, note="空表头")
         if text in self.ignore:
             return Match(None, note=self.ignore[text])
-        if text in self.lookup:
-            return Match(self.lookup[text])
+        plain = self._plain(text)
+        if plain:
+            return Match(plain)
         grouped = self.group_of(text)
         if grouped:
             number, rest = grouped
@@ -116,9 +129,6 @@ class HeaderMatcher:
             if field in ("contact_at", "grade", "content", "next_contact_at", "method"):
                 return Match(field, number)
             return Match(None, number, note="跟进卡里的列，未认出其含义")
-        plain = self._plain(text)
-        if plain:
-            return Match(plain)
         if any(w in text for w in self.staff_words) and any(w in text for w in self.phone_words):
             return Match(None, note="员工电话，不是客户电话")
         return Match(None, note="未识别的列")

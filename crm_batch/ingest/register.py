@@ -40,6 +40,9 @@ CONTACT_SHEET_FIELDS = frozenset(
     {*IDENTITY_FIELDS, "agent", "grade", "contact_at", "method", "content", "next_contact_at",
      "verification", "note", "stage", "registered_at"}
 )
+EVENT_SHEET_FIELDS = frozenset(
+    {"event_name", "event_date", "event_type", "event_target", "name", "phone", "agent", "note", "registered_at"}
+)
 CONTACT_COLUMNS = ["customer_id", "name", "phone", "agent", "contact_at", "method", "content",
                    "next_contact_at", "grade", "verification"]
 LOCATION = ["_file", "_sheet", "_row"]
@@ -122,6 +125,8 @@ def read_registers(
 
 def _decide_role(layout: HeaderLayout) -> Role | None:
     fields = layout.fields
+    if "event_name" in fields and fields <= EVENT_SHEET_FIELDS:
+        return Role.EVENTS  # an organiser's 联系人/联系电话 does not make it a customer list
     has_identity = bool(fields & set(IDENTITY_FIELDS))
     if layout.has_groups and has_identity:
         return Role.CUSTOMERS
@@ -183,15 +188,22 @@ def _read_sheet(
     body = body[non_empty.iloc[layout.data_start:]]
     n_rows = len(body)
     if n_rows == 0:
+        # Still a register (a new team's empty template): reported, not fatal.
         findings.add("sheet-no-rows", file=sheet.file, sheet=sheet.sheet, row=layout.data_start)
-        return None
+        return _SheetRows(role, pd.DataFrame({c: pd.Series(dtype="object") for c in LOCATION})), 0
     excel_rows = pd.Series(body.index.to_numpy() + 1, index=body.index)
     loc = {"file": sheet.file, "sheet": sheet.sheet}
 
-    footer = _footer_rows(body, ingest["footer_markers"])
+    # Everything from the first 制表人/审核 line down is notes, not customers.
+    footer = _footer_rows(body, ingest["footer_markers"]).cummax()
     findings.add_rows("footer-row", **loc, rows=excel_rows[footer], field="",
                       raw=_first_text(body[footer]))
     body, excel_rows = body[~footer], excel_rows[~footer]
+
+    repeated = _repeated_header_rows(body, layout)
+    findings.add_rows("header-repeated", **loc, rows=excel_rows[repeated], field="",
+                      raw=_row_text(body[repeated]))
+    body, excel_rows = body[~repeated], excel_rows[~repeated]
 
     columns = _mapped_columns(sheet, layout, findings, body, excel_rows)
     if role is Role.CONTACTS and "contact_at" not in columns and "registered_at" in columns:
@@ -251,6 +263,21 @@ def _footer_rows(body: pd.DataFrame, markers: list[str]) -> pd.Series:
     first = _first_text(body).str.replace(r"\s+", "", regex=True)
     pattern = "^(?:" + "|".join(re.escape(m) for m in markers) + ")"
     return first.str.contains(pattern, regex=True, na=False)
+
+
+def _repeated_header_rows(body: pd.DataFrame, layout: HeaderLayout) -> pd.Series:
+    """Header rows repeated inside the table (monthly blocks) and lone title rows."""
+    from crm_batch.ingest.headers import clean_header
+
+    hits = pd.Series(0, index=body.index)
+    for col, text in layout.labels.items():
+        if col in body.columns:
+            hits += (body[col].astype("string").str.replace(r"\s+", "", regex=True)
+                     == clean_header(text.split(" | ")[-1])).fillna(False).astype(int)
+    lone = body.notna().sum(axis=1) == 1
+    title = lone & _first_text(body).str.contains(r"(?:登记|记录|统计|汇总|明细|管理)表|\d{4}\s*年\s*\d{1,2}\s*月",
+                                                  regex=True, na=False)
+    return (hits >= 2) | title
 
 
 def _first_text(body: pd.DataFrame) -> pd.Series:
@@ -469,7 +496,7 @@ def _concat(frames: list[pd.DataFrame], required: list[str]) -> pd.DataFrame:
 def _stable_id(prefix: str, keys: pd.Series) -> pd.Series:
     """A short id that stays the same for the same key in every run (客户编号 when the register has none)."""
     hashed = pd.util.hash_pandas_object(keys.astype("string"), index=False).to_numpy()
-    digits = pd.Series(hashed % np.uint64(10**8), index=keys.index).astype("string").str.zfill(8)
+    digits = pd.Series(hashed % np.uint64(10**12), index=keys.index).astype("string").str.zfill(12)
     return prefix + digits
 
 
@@ -506,12 +533,15 @@ def _assemble(parts: list[_SheetRows], findings: Findings) -> tuple[pd.DataFrame
     customers = _drop_anonymous(customers, findings)
     contacts = _drop_anonymous(contacts, findings)
 
-    # Files with a contact log but no customer sheet: their contacts define customers.
-    files_with_register = set(customers["_file"].dropna())
-    log_only = ~contacts["_file"].isin(files_with_register)
-    customers = pd.concat([customers, _derive_customers(contacts[log_only])], ignore_index=True)
-
     customers = _settle_customers(customers, findings)
+    # A file with a contact log but no customer sheet defines the customers no register holds;
+    # those never compete for ownership with a register's own registration.
+    files_with_register = set(customers["_file"].dropna())
+    log = contacts[~contacts["_file"].isin(files_with_register)]
+    unknown = log[_contact_links(log, customers).isna()]
+    derived = _settle_customers(_derive_customers(unknown), findings)
+    customers = pd.concat([customers, derived], ignore_index=True) if len(derived) else customers
+    customers["registered_at"] = pd.to_datetime(customers["registered_at"], errors="coerce")
     contacts = _link_contacts(contacts, customers, findings)
     return customers, contacts
 
@@ -527,7 +557,8 @@ def _drop_anonymous(frame: pd.DataFrame, findings: Findings) -> pd.DataFrame:
 def _derive_customers(log: pd.DataFrame) -> pd.DataFrame:
     """A follow-up log defines one customer per identity: latest grade and agent, first contact as registration."""
     if log.empty:
-        return log.iloc[0:0]
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in ["customer_id", "name", "phone", "agent",
+                                                                     "registered_at", *LOCATION]})
     log = log.assign(_key=_identity(log)).sort_values(["contact_at", "_row"], na_position="first")
     latest = log.groupby("_key", sort=False).last()
     first = log.groupby("_key", sort=False).first()
@@ -591,20 +622,27 @@ def _report_by_location(findings: Findings, slug: str, rows: pd.DataFrame, detai
                           raw=raw[group.index], detail=detail[group.index])
 
 
-def _link_contacts(contacts: pd.DataFrame, customers: pd.DataFrame, findings: Findings) -> pd.DataFrame:
-    """Contacts link to customers by 客户编号, else phone, else name + agent."""
-    if contacts.empty:
-        return contacts
+def _contact_links(contacts: pd.DataFrame, customers: pd.DataFrame) -> pd.Series:
+    """Each contact's customer: by 客户编号, else phone, else an unambiguous name + agent."""
+    if contacts.empty or customers.empty:
+        return pd.Series(pd.NA, index=contacts.index, dtype="string")
     known_ids = pd.Series(customers["customer_id"].to_numpy(), index=customers["customer_id"].to_numpy())
     by_id = contacts["customer_id"].map(known_ids.drop_duplicates())
     phones = customers.dropna(subset=["phone"]).drop_duplicates("phone").set_index("phone")["customer_id"]
     by_phone = contacts["phone"].map(phones)
     name_agent = customers.dropna(subset=["name"]).assign(
         _k=lambda f: f["name"] + "|" + f["agent"].fillna("")
-    ).drop_duplicates("_k").set_index("_k")["customer_id"]
+    ).drop_duplicates("_k", keep=False).set_index("_k")["customer_id"]
     contact_key = contacts["name"] + "|" + contacts["agent"].fillna("")
     by_name = contact_key.map(name_agent)
-    linked = by_id.fillna(by_phone).fillna(by_name)
+    return by_id.fillna(by_phone).fillna(by_name).astype("string")
+
+
+def _link_contacts(contacts: pd.DataFrame, customers: pd.DataFrame, findings: Findings) -> pd.DataFrame:
+    """Link every contact to its customer; the ones that link to nobody are findings."""
+    if contacts.empty:
+        return contacts
+    linked = _contact_links(contacts, customers)
     unlinked = linked.isna()
     if unlinked.any():
         who = contacts.loc[unlinked, "name"].fillna("") + " " + contacts.loc[unlinked, "phone"].fillna("")

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 import xlsxwriter
+import xlsxwriter.exceptions
 
 from crm_batch.errors import OutputNotWritable
 
@@ -154,10 +155,11 @@ def write_workbook(path: Path, tables: list[Table]) -> Path:
             _write_table(book, formats, table)
         book.close()
         os.replace(tmp, path)
-    except OSError as exc:
+    except (OSError, xlsxwriter.exceptions.XlsxFileError) as exc:
         with contextlib.suppress(OSError):
             tmp.unlink()
-        raise OutputNotWritable(str(path), exc.strerror or str(exc)) from None
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise OutputNotWritable(str(path), reason) from None
     except BaseException:
         with contextlib.suppress(OSError):
             tmp.unlink()
