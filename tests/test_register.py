@@ -186,3 +186,29 @@ def test_an_empty_register_template_is_reported_not_fatal(tmp_path, rules):
     path = write_xlsx(tmp_path / "r.xlsx", {"客户": [HEADER]})
     reg = read_registers([path], rules, REF)
     assert len(reg.customers) == 0 and slugs(reg) == ["sheet-no-rows"]
+
+
+def test_one_id_written_with_two_phones_is_one_customer(tmp_path, rules):
+    reg = read(tmp_path, [
+        ["K001", "张三", "13812345678", "李娜", "2026-10-01"],
+        ["K001", "张三", "13987654321", "李娜", "2026-10-05"],
+    ], rules)
+    assert list(reg.customers["customer_id"]) == ["K001"]
+    assert slugs(reg) == ["customer-duplicate"]
+
+
+def test_contacts_citing_a_merged_id_find_the_customer(tmp_path, rules):
+    contacts = [["客户编号", "跟进人", "跟进时间", "跟进方式", "跟进内容"],
+                ["K005", "李娜", "2026-11-02", "电话", "介绍户型"]]
+    reg = read(tmp_path, [
+        ["K004", "陈静", "13912345678", "李娜", "2026-10-01"],
+        ["K005", "陈静", "13912345678", "李娜", "2026-10-09"],
+    ], rules, {"跟进": contacts})
+    assert list(reg.contacts["customer_id"]) == ["K004"]
+
+
+def test_a_namesake_with_a_different_phone_is_not_linked(tmp_path, rules):
+    contacts = [["客户姓名", "联系电话", "跟进人", "跟进时间", "跟进方式", "跟进内容"],
+                ["王东", "15520003188", "李娜", "2026-11-02", "电话", "介绍户型"]]
+    reg = read(tmp_path, [[None, "王东", "15935277242", "李娜", "2026-10-01"]], rules, {"跟进": contacts})
+    assert len(reg.contacts) == 0 and slugs(reg) == ["contact-unlinked"]

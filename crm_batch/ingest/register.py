@@ -533,16 +533,18 @@ def _assemble(parts: list[_SheetRows], findings: Findings) -> tuple[pd.DataFrame
     customers = _drop_anonymous(customers, findings)
     contacts = _drop_anonymous(contacts, findings)
 
-    customers = _settle_customers(customers, findings)
+    customers, aliases = _settle_customers(customers, findings)
     # A file with a contact log but no customer sheet defines the customers no register holds;
     # those never compete for ownership with a register's own registration.
     files_with_register = set(customers["_file"].dropna())
     log = contacts[~contacts["_file"].isin(files_with_register)]
-    unknown = log[_contact_links(log, customers).isna()]
-    derived = _settle_customers(_derive_customers(unknown), findings)
-    customers = pd.concat([customers, derived], ignore_index=True) if len(derived) else customers
+    unknown = log[_contact_links(log, customers, aliases).isna()]
+    derived, derived_aliases = _settle_customers(_derive_customers(unknown), findings)
+    if len(derived):
+        customers = pd.concat([customers, derived], ignore_index=True)
+        aliases = pd.concat([aliases, derived_aliases])
     customers["registered_at"] = pd.to_datetime(customers["registered_at"], errors="coerce")
-    contacts = _link_contacts(contacts, customers, findings)
+    contacts = _link_contacts(contacts, customers, aliases, findings)
     return customers, contacts
 
 
@@ -577,20 +579,36 @@ def _derive_customers(log: pd.DataFrame) -> pd.DataFrame:
     return derived.reset_index(drop=True)
 
 
-def _settle_customers(customers: pd.DataFrame, findings: Findings) -> pd.DataFrame:
-    """Merge duplicates and settle ownership: the same phone is the same customer, and
-    the earliest registration's agent owns it (客户信息归属); other agents' rows are reported."""
+def _components(keys: list[pd.Series]) -> pd.Series:
+    """Rows that share any key, directly or through other rows, get one label (NA shares nothing).
+
+    Min-label propagation over group-bys: a handful of vectorised passes, however large the register.
+    """
+    label_of = pd.Series(np.arange(len(keys[0])), index=keys[0].index)
+    while True:
+        before = label_of
+        for key in keys:
+            has = key.notna()
+            label_of = label_of.where(~has, label_of[has].groupby(key[has]).transform("min"))
+        if label_of.equals(before):
+            return label_of
+
+
+def _settle_customers(customers: pd.DataFrame, findings: Findings) -> tuple[pd.DataFrame, pd.Series]:
+    """Merge duplicates and settle ownership (客户信息归属).
+
+    Rows sharing a 客户编号 or a phone are one customer; the earliest registration's agent owns it
+    and other agents' rows are reported. Returns the customers and a map from every 客户编号 seen
+    to the id kept, so contacts citing a merged id still find their customer.
+    """
     if customers.empty:
         customers["customer_id"] = pd.Series(dtype="string")
-        return customers
+        return customers, pd.Series(dtype="string")
     customers = customers.sort_values(["registered_at", "_file", "_row"], na_position="last", kind="stable")
     customers = customers.reset_index(drop=True)
-    # A row without a phone but with a known 客户编号 belongs with that id's phone.
-    with_both = customers.dropna(subset=["customer_id", "phone"]).drop_duplicates("customer_id")
-    id_phone = with_both.set_index("customer_id")["phone"]
-    phone = customers["phone"].fillna(customers["customer_id"].map(id_phone).astype("string"))
-    phone = phone.fillna(_known_phone(customers))
-    key = ("T:" + phone).fillna(customers["customer_id"]).fillna(_identity(customers)).rename("_key")
+    phone = _known_phone(customers)
+    nameless = "N:" + _name_agent(customers).where(phone.isna() & customers["customer_id"].isna())
+    key = _components([customers["customer_id"], phone, nameless]).rename("_key")
 
     groups = customers.groupby(key, sort=False)
     owner = groups["agent"].transform("first")
@@ -611,8 +629,13 @@ def _settle_customers(customers: pd.DataFrame, findings: Findings) -> pd.DataFra
                             field="", raw=kept.loc[duplicate, "name"])
     # first() takes each column's first non-empty value: later rows fill the gaps.
     merged = kept.groupby(kept_key, sort=False).first()
-    merged["customer_id"] = merged["customer_id"].fillna(_stable_id("K", merged.index.to_series()))
-    return merged.reset_index(drop=True)
+    identity = _identity(kept).groupby(kept_key, sort=False).first()
+    merged["customer_id"] = merged["customer_id"].fillna(_stable_id("K", identity))
+    final_id = key.map(merged["customer_id"])
+    seen = customers["customer_id"].notna() & final_id.notna()
+    aliases = pd.Series(final_id[seen].to_numpy(), index=customers["customer_id"][seen].to_numpy(), dtype="string")
+    aliases = aliases[~aliases.index.duplicated()]
+    return merged.reset_index(drop=True), aliases
 
 
 def _report_by_location(findings: Findings, slug: str, rows: pd.DataFrame, detail: pd.Series, *,
@@ -622,27 +645,34 @@ def _report_by_location(findings: Findings, slug: str, rows: pd.DataFrame, detai
                           raw=raw[group.index], detail=detail[group.index])
 
 
-def _contact_links(contacts: pd.DataFrame, customers: pd.DataFrame) -> pd.Series:
-    """Each contact's customer: by 客户编号, else phone, else an unambiguous name + agent."""
+def _contact_links(contacts: pd.DataFrame, customers: pd.DataFrame, aliases: pd.Series) -> pd.Series:
+    """Each contact's customer: by 客户编号 (or an id merged into it), else phone, else an
+    unambiguous name + agent when one side has no phone."""
     if contacts.empty or customers.empty:
         return pd.Series(pd.NA, index=contacts.index, dtype="string")
-    known_ids = pd.Series(customers["customer_id"].to_numpy(), index=customers["customer_id"].to_numpy())
-    by_id = contacts["customer_id"].map(known_ids.drop_duplicates())
+    ids = customers["customer_id"].astype("string")
+    known_ids = pd.concat([pd.Series(ids.to_numpy(), index=ids.to_numpy(), dtype="string"), aliases])
+    by_id = contacts["customer_id"].map(known_ids[~known_ids.index.duplicated()])
     phones = customers.dropna(subset=["phone"]).drop_duplicates("phone").set_index("phone")["customer_id"]
     by_phone = contacts["phone"].map(phones)
     name_agent = customers.dropna(subset=["name"]).assign(
         _k=lambda f: f["name"] + "|" + f["agent"].fillna("")
     ).drop_duplicates("_k", keep=False).set_index("_k")["customer_id"]
     contact_key = contacts["name"] + "|" + contacts["agent"].fillna("")
+    # Two different phones mean two people: name + agent links only when one side has no phone.
     by_name = contact_key.map(name_agent)
+    customer_phone = by_name.map(customers.drop_duplicates("customer_id").set_index("customer_id")["phone"])
+    by_name = by_name.where(contacts["phone"].isna() | customer_phone.isna())
     return by_id.fillna(by_phone).fillna(by_name).astype("string")
 
 
-def _link_contacts(contacts: pd.DataFrame, customers: pd.DataFrame, findings: Findings) -> pd.DataFrame:
+def _link_contacts(
+    contacts: pd.DataFrame, customers: pd.DataFrame, aliases: pd.Series, findings: Findings
+) -> pd.DataFrame:
     """Link every contact to its customer; the ones that link to nobody are findings."""
     if contacts.empty:
         return contacts
-    linked = _contact_links(contacts, customers)
+    linked = _contact_links(contacts, customers, aliases)
     unlinked = linked.isna()
     if unlinked.any():
         who = contacts.loc[unlinked, "name"].fillna("") + " " + contacts.loc[unlinked, "phone"].fillna("")
