@@ -143,8 +143,13 @@ def _run(args: argparse.Namespace, base_dir: Path) -> int:
     path = write_workbook(out_dir / REPORT_NAME.format(week=week.label), weekly_tables(result))
     if args.per_agent:
         agents = sorted(register.customers["agent"].dropna().unique())
+        taken: set[str] = set()
         for agent in agents:
-            write_workbook(out_dir / AGENT_FOLDER / f"{_safe_file_name(agent)}.xlsx", agent_tables(result, agent))
+            name = _safe_file_name(agent)
+            while name.casefold() in taken:  # 张 三 and 张_三 must not overwrite each other
+                name += "_2"
+            taken.add(name.casefold())
+            write_workbook(out_dir / AGENT_FOLDER / f"{name}.xlsx", agent_tables(result, agent))
         _say(f"  已为 {len(agents)} 位经纪人各生成一个工作簿：{out_dir / AGENT_FOLDER}")
     elapsed = time.perf_counter() - started
     _say("")

@@ -212,3 +212,22 @@ def test_a_namesake_with_a_different_phone_is_not_linked(tmp_path, rules):
                 ["王东", "15520003188", "李娜", "2026-11-02", "电话", "介绍户型"]]
     reg = read(tmp_path, [[None, "王东", "15935277242", "李娜", "2026-10-01"]], rules, {"跟进": contacts})
     assert len(reg.contacts) == 0 and slugs(reg) == ["contact-unlinked"]
+
+
+def test_a_log_with_profile_columns_is_still_a_log(tmp_path, rules):
+    header = ["客户姓名", "联系电话", "性别", "客户来源", "意向户型", "业务员", "跟进时间", "跟进方式", "跟进内容"]
+    zhang = ["张伟", "13811112222", "男", "朋友介绍", "三房", "王芳"]
+    rows = [[*zhang, f"2026-11-0{d}", "去电", "回访"] for d in (1, 3, 5)]
+    rows.append(["李强", "13833334444", "男", "网络", "两房", "王芳", "2026-11-06", "短信", "问候"])
+    path = write_xlsx(tmp_path / "log.xlsx", {"跟进": [header, *rows]})
+    reg = read_registers([path], rules, REF)
+    assert sorted(reg.customers["name"]) == ["张伟", "李强"]
+    assert len(reg.contacts) == 4
+
+
+def test_data_under_no_header_is_listed_in_the_mapping(tmp_path, rules):
+    rows = [["客户姓名", "联系电话", None], ["王建国", "13812345678", "13900000000"]]
+    path = write_xlsx(tmp_path / "r.xlsx", {"客户": rows})
+    reg = read_registers([path], rules, REF)
+    row = reg.mapping[reg.mapping["列"] == "C"].iloc[0]
+    assert row["对应字段"] == "（忽略）" and "没有表头" in row["说明"]

@@ -111,6 +111,8 @@ def _read_excel(path: Path, name: str) -> list[RawSheet]:
             cells.columns = range(cells.shape[1])
             sheets.append(RawSheet(name, sheet_name, cells.astype("string"), first))
         return sheets
+    except MemoryError:
+        raise
     except Exception as exc:  # fastexcel raises many kinds; all mean "not readable"
         raise RegisterUnreadable(str(path), f"不是有效的 Excel 文件或已损坏（{type(exc).__name__}）") from None
 

@@ -140,6 +140,20 @@ def _decide_role(layout: HeaderLayout) -> Role | None:
     return None
 
 
+def _reads_like_a_log(body: pd.DataFrame, layout: HeaderLayout) -> bool:
+    """A sheet with follow-up columns where the same customers come back row after row is a
+    follow-up log, however many profile columns it also carries."""
+    fields = layout.fields
+    if layout.has_groups or "contact_at" not in fields or not fields & {"method", "content"}:
+        return False
+    for key in ("phone", "name"):
+        cols = [c for c, m in layout.matches.items() if m.field == key and m.group is None and c in body]
+        if cols:
+            values = body[cols[0]].dropna()
+            return len(values) >= 4 and values.duplicated().mean() >= 0.25
+    return False
+
+
 def _column_letter(index: int) -> str:
     letters = ""
     index += 1
@@ -177,6 +191,8 @@ def _read_sheet(
     ingest = rules.ingest
     layout = find_header(cells, matcher, ingest["header_scan_rows"], ingest["min_header_fields"])
     role = _decide_role(layout) if layout else None
+    if role is Role.CUSTOMERS and _reads_like_a_log(cells.iloc[layout.data_start:], layout):
+        role = Role.CONTACTS
     if layout is None or role is None:
         why = "没有认出表头" if layout is None else "表头里没有客户编号、姓名或电话，也不是活动表"
         findings.add("sheet-unrecognised", file=sheet.file, sheet=sheet.sheet, detail=why)
@@ -185,6 +201,9 @@ def _read_sheet(
         return None
     mappings.append(_mapping_frame(sheet, layout, role))
     body = cells.iloc[layout.data_start:]
+    unlabelled = [c for c in body.columns if c not in layout.labels and body[c].notna().any()]
+    if unlabelled:
+        mappings.append(_unlabelled_frame(sheet, layout, role, unlabelled))
     body = body[non_empty.iloc[layout.data_start:]]
     n_rows = len(body)
     if n_rows == 0:
@@ -257,6 +276,20 @@ def _mapping_frame(sheet: RawSheet, layout: HeaderLayout, role: Role | None) -> 
             "说明": note,
         })
     return pd.DataFrame(rows)
+
+
+def _unlabelled_frame(sheet: RawSheet, layout: HeaderLayout, role: Role, columns: list[int]) -> pd.DataFrame:
+    """Data under no header (often the right half of a merged header cell): listed, never read silently."""
+    return pd.DataFrame({
+        "文件": sheet.file,
+        "工作表": sheet.sheet,
+        "用途": ROLE_LABELS[role],
+        "表头行": layout.header_rows[-1] + 1,
+        "列": [_column_letter(c + sheet.first_column) for c in columns],
+        "原表头": "",
+        "对应字段": "（忽略）",
+        "说明": "这一列有数据但没有表头（可能是合并单元格的右半边），未读取；请给它写上表头",
+    })
 
 
 def _footer_rows(body: pd.DataFrame, markers: list[str]) -> pd.Series:
