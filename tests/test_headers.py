@@ -138,3 +138,17 @@ def test_team_spelling_wins_over_the_preset(tmp_path):
     team = tmp_path / "rules.toml"
     team.write_text('[headers_extra]\nagent = ["联系人"]\n', encoding="utf-8")
     assert HeaderMatcher(load_rules(rules_file=team)).match("联系人").field == "agent"
+
+
+def test_a_note_above_the_table_is_not_a_header(matcher):
+    cells = grid([[None, None, None, "经纪人：张三"],
+                  ["客户姓名", "联系电话", "意向等级", None],
+                  ["王建国", "13812345678", "A", None]])
+    layout = find_header(cells, matcher, scan_rows=30, min_fields=2)
+    assert layout.fields == {"name", "phone", "grade"}
+
+
+def test_a_header_merged_down_two_rows_keeps_its_column(matcher):
+    cells = grid([["客户姓名", "联系方式", None], [None, "手机", "备注"], ["王建国", "13812345678", "老客户"]])
+    layout = find_header(cells, matcher, scan_rows=30, min_fields=2)
+    assert "name" in layout.fields and "phone" in layout.fields

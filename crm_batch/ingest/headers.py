@@ -184,9 +184,11 @@ def find_header(cells: pd.DataFrame, matcher: HeaderMatcher, scan_rows: int, min
     if _is_group_row(above, matcher):
         return _two_row_layout(matcher, best_row - 1, group_row=above, sub_row=row_texts, data_start=best_row + 1)
     labels = dict(row_texts)
+    below_header = cells.iloc[best_row + 1:]
     for col, text in above.items():
-        # A header cell merged down over two rows shows its text in the upper row only.
-        if col not in labels and matcher.match(text).field:
+        # A header cell merged down over two rows shows its text in the upper row only; a note
+        # above the table (经纪人：张三) is not a header when nothing is written under it.
+        if col not in labels and matcher.match(text).field and below_header[col].notna().any():
             labels[col] = text
     header_rows = (best_row - 1, best_row) if any(c not in row_texts for c in labels) else (best_row,)
     return HeaderLayout(header_rows, best_row + 1, labels, {c: matcher.match(t) for c, t in labels.items()})
