@@ -172,8 +172,7 @@ def _print_check(mapping, problems) -> None:  # noqa: ANN001 - DataFrames
     _say("列映射（原表头 → 字段）：")
     for (file, sheet, role), group in mapping.groupby(["文件", "工作表", "用途"], sort=False):
         _say(f"  {file} / {sheet}（{role}，表头在第 {group['表头行'].iloc[0]} 行）")
-        # A header cell's own line breaks would break the console layout.
-        header = group["原表头"].str.replace(r"\s+", " ", regex=True)
+        header = group["原表头"]
         used = group["对应字段"] != "（忽略）"
         _say("    " + "；".join(f"{h} → {f}" for h, f in zip(header[used], group["对应字段"][used], strict=True)))
         if (~used).any():

@@ -271,7 +271,7 @@ def _mapping_frame(sheet: RawSheet, layout: HeaderLayout, role: Role | None) -> 
             "用途": ROLE_LABELS[role] if role else "无法识别，已跳过",
             "表头行": layout.header_rows[-1] + 1,
             "列": _column_letter(col + sheet.first_column),
-            "原表头": layout.labels[col],
+            "原表头": " ".join(layout.labels[col].split()),  # 进店或来\n电时间 on one line
             "对应字段": target,
             "说明": note,
         })
