@@ -7,8 +7,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
+
 from crm_batch.calendar import PlanWeek
 from crm_batch.ingest.register import Register, read_registers
+from crm_batch.rules.completeness import assess_completeness, derive_stage
 from crm_batch.rules_config import Rules
 
 
@@ -20,6 +23,7 @@ class WeeklyResult:
     rules: Rules
     register: Register
     inputs: list[Path]
+    profiles: pd.DataFrame  # per customer: stage, visits, completeness (index as register.customers)
 
 
 def run(
@@ -30,7 +34,11 @@ def run(
 ) -> WeeklyResult:
     """Read the registers and apply the rules for the plan week."""
     register = read_registers(inputs, rules, reference=week.sunday, progress=progress)
-    return WeeklyResult(week, rules, register, inputs)
+    if progress:
+        progress("检查资料完整性 …")
+    stages = derive_stage(register.customers, register.contacts)
+    profiles = stages.join(assess_completeness(register.customers, stages, rules))
+    return WeeklyResult(week, rules, register, inputs, profiles)
 
 
 def today() -> dt.date:

@@ -167,6 +167,16 @@ def _check_values(data: Mapping[str, Any], path: str) -> None:
     """Checks that types alone cannot make."""
     if not data["grades"]["levels"]:
         raise RulesInvalid(path, "grades.levels", "至少要有一个等级")
+    from crm_batch.fields import FIELDS
+
+    labels = {f.label for f in FIELDS.values()}
+    for key, value in data["completeness"].items():
+        if key.endswith("_fields"):
+            unknown = [v for v in value if v not in labels]
+            if unknown:
+                raise RulesInvalid(path, f"completeness.{key}", f"不认识的字段：{'、'.join(unknown)}")
+        elif key.endswith("_threshold") and not 0 <= value <= 1:
+            raise RulesInvalid(path, f"completeness.{key}", "达标比例应在 0 到 1 之间，如 0.7")
     ingest = data["ingest"]
     if ingest["min_year"] >= ingest["max_year"]:
         raise RulesInvalid(path, "ingest.min_year", "必须小于 ingest.max_year")

@@ -34,7 +34,20 @@ def problems(book) -> list[dict]:
 
 
 def test_sheets_in_spec_order(report):
-    assert report.sheetnames == ["总览", "数据问题", "列映射"]
+    assert report.sheetnames == ["总览", "资料完整性", "数据问题", "列映射"]
+
+
+def test_completeness_sheet_lists_failing_customers_first(report):
+    rows = list(report["资料完整性"].iter_rows(values_only=True))
+    header, body = rows[0], rows[1:]
+    assert header[:3] == ("客户编号", "客户姓名", "经纪人")
+    verdicts = [r[header.index("是否达标")] for r in body]
+    assert verdicts == sorted(verdicts, key=lambda v: v != "未达标")
+    # 王建国 (K001): no stage, visits or deal → 来电; name, gender, phone, agent only → 4/6, fails.
+    wang = next(r for r in body if r[0] == "K001")
+    assert wang[header.index("阶段")] == "来电"
+    assert wang[header.index("缺少的资料")] == "信息获知途径、咨询内容"
+    assert wang[header.index("是否达标")] == "未达标"
 
 
 def test_every_problem_row_has_location_and_action(report):

@@ -46,6 +46,27 @@ CUSTOMER_LIST_COLUMNS = [
 ]
 
 
+COMPLETENESS_COLUMNS = [
+    Column("客户编号", "customer_id"),
+    Column("客户姓名", "name"),
+    Column("经纪人", "agent"),
+    Column("阶段", "stage", width=8),
+    Column("来访次数", "visits", "int", width=9),
+    Column("完整度", "completeness", "percent", width=9),
+    Column("达标线", "threshold", "percent", width=9),
+    Column("是否达标", "达标", width=9),
+    Column("缺少的资料", "missing", width=50),
+    Column("判定依据", "reason", width=50),
+]
+
+
+def completeness_frame(result: WeeklyResult) -> pd.DataFrame:
+    """资料完整性: every customer, failing ones first, least complete first."""
+    frame = result.register.customers[["customer_id", "name", "agent"]].join(result.profiles)
+    frame["达标"] = frame["passed"].map({True: "达标", False: "未达标"})
+    return frame.sort_values(["passed", "completeness", "agent", "name"], kind="stable")
+
+
 def overview_frame(result: WeeklyResult) -> pd.DataFrame:
     register = result.register
     rows = [
@@ -57,6 +78,7 @@ def overview_frame(result: WeeklyResult) -> pd.DataFrame:
         ("客户数", len(register.customers)),
         ("跟进记录数", len(register.contacts)),
         ("活动数", len(register.events)),
+        ("资料达标客户", f"{int(result.profiles['passed'].sum())} / {len(result.profiles)}"),
         ("数据问题", len(register.findings)),
     ]
     return pd.DataFrame(rows, columns=["项目", "内容"]).astype({"内容": "string"})
@@ -67,6 +89,7 @@ def weekly_tables(result: WeeklyResult) -> list[Table]:
     register = result.register
     return [
         Table("总览", [Column("项目", "项目", width=14), Column("内容", "内容", width=80)], overview_frame(result)),
+        Table("资料完整性", COMPLETENESS_COLUMNS, completeness_frame(result)),
         Table("数据问题", PROBLEM_COLUMNS, register.findings.frame(), note="没有发现数据问题。"),
         Table("列映射", MAPPING_COLUMNS, register.mapping),
     ]

@@ -1,0 +1,122 @@
+"""客户资料建档: each customer's stage and whether their profile is complete enough for it.
+
+Stage (客户类型) comes from the register where it says so, else it is derived:
+a signed deal is 成交 (业主 once handed over), a customer who visited is 来访,
+anyone else 来电. The fields required and the threshold depend on the stage
+and, for visitors, on the number of visits (SPEC §2); all of them come from
+the rules' ``[completeness]`` table.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from crm_batch.fields import FIELDS
+from crm_batch.rules_config import Rules
+
+FIELD_BY_LABEL = {f.label: f.key for f in FIELDS.values()}
+# A 意向/准客户 is judged like a visitor with the same number of visits; 战败 keeps the
+# profile standard it had reached; an outreach lead (外拓) has only had a first contact.
+VISITOR_STAGES = ("来访", "意向", "战败")
+OWNER_STAGES = ("成交", "业主")
+FIRST_CONTACT_STAGES = ("来电", "外拓")
+
+
+def derive_stage(customers: pd.DataFrame, contacts: pd.DataFrame) -> pd.DataFrame:
+    """客户类型 and 来访次数 per customer, with the reason for the stage."""
+    index = customers.index
+    came = contacts["method"].eq("来访") if "method" in contacts else pd.Series(False, index=contacts.index)
+    visit_counts = contacts[came.fillna(False)].groupby("customer_id").size() if len(contacts) else pd.Series()
+    from_contacts = customers["customer_id"].map(visit_counts).fillna(0).astype("int64")
+    written_visits = _column(customers, "visits")
+    visits = pd.to_numeric(written_visits, errors="coerce").fillna(from_contacts).astype("int64")
+
+    signed = _column(customers, "signed_at").notna()
+    handed_over = _column(customers, "handover_at").notna()
+    derived = pd.Series(
+        np.select([signed & handed_over, signed, visits >= 1], ["业主", "成交", "来访"], "来电"), index=index
+    )
+    derived_reason = pd.Series(
+        np.select(
+            [signed & handed_over, signed, visits >= 1],
+            ["有成交日期和交房日期 → 业主", "有成交日期 → 成交", "来访 " + visits.astype(str) + " 次 → 来访"],
+            "没有来访或成交记录 → 来电",
+        ),
+        index=index,
+    )
+    written = _column(customers, "stage").astype("string")
+    stage = written.fillna(derived)
+    reason = ("登记表客户类型=" + written).fillna(derived_reason)
+    return pd.DataFrame({"stage": stage, "visits": visits, "stage_reason": reason}, index=index)
+
+
+def _column(frame: pd.DataFrame, key: str) -> pd.Series:
+    if key in frame:
+        return frame[key]
+    return pd.Series(pd.NA, index=frame.index, dtype="object")
+
+
+def _keys(labels: list[str]) -> list[str]:
+    return [FIELD_BY_LABEL[label] for label in labels]
+
+
+def assess_completeness(customers: pd.DataFrame, stages: pd.DataFrame, rules: Rules) -> pd.DataFrame:
+    """完整度: share of the stage's required fields that are filled, against its threshold."""
+    cfg = rules["completeness"]
+    basic = _keys(cfg["basic_fields"])
+    deep = basic + _keys(cfg["deep_fields"])
+    levels = {
+        "first_call": (_keys(cfg["first_call_fields"]), cfg["first_call_threshold"], "来电（首次）"),
+        "basic": (basic, cfg["basic_threshold"], "来访 1–2 次（基本资料）"),
+        "deep": (deep, cfg["deep_threshold"], f"来访 {cfg['deep_visits']} 次以上（深入资料）"),
+        "owner": (deep + _keys(cfg["owner_fields"]), cfg["owner_threshold"], "成交/业主（全部资料）"),
+    }
+    stage, visits = stages["stage"], stages["visits"]
+    level = pd.Series(
+        np.select(
+            [stage.isin(OWNER_STAGES), stage.isin(VISITOR_STAGES) & (visits >= cfg["deep_visits"]),
+             stage.isin(VISITOR_STAGES)],
+            ["owner", "deep", "basic"],
+            "first_call",
+        ),
+        index=customers.index,
+    )
+    filled = {key: _is_filled(_column(customers, key)) for key in {k for f, _, _ in levels.values() for k in f}}
+    out = pd.DataFrame(index=customers.index)
+    out["filled"] = 0
+    out["required"] = 0
+    out["threshold"] = 0.0
+    out["standard"] = ""
+    missing = pd.Series("", index=customers.index, dtype="string")
+    for name, (fields, threshold, standard) in levels.items():
+        mine = level == name
+        count = sum(filled[k].astype(int) for k in fields)
+        out.loc[mine, "filled"] = count[mine]
+        out.loc[mine, "required"] = len(fields)
+        out.loc[mine, "threshold"] = threshold
+        out.loc[mine, "standard"] = standard
+        for key in fields:
+            gap = mine & ~filled[key]
+            missing = missing.mask(gap, missing + "、" + FIELDS[key].label)
+    out["missing"] = missing.str.lstrip("、")
+    out["completeness"] = out["filled"] / out["required"]
+    # A float comparison tolerant of 3/10 landing a hair under 0.3.
+    out["passed"] = out["completeness"] + 1e-9 >= out["threshold"]
+    out["reason"] = (
+        out["standard"] + "：填写 " + out["filled"].astype(str) + "/" + out["required"].astype(str)
+        + "（" + (out["completeness"] * 100).round().astype(int).astype(str) + "%），要求 "
+        + (out["threshold"] * 100).round().astype(int).astype(str) + "% → "
+        + np.where(out["passed"], "达标", "未达标")
+    )
+    return out.drop(columns=["standard"])
+
+
+def _is_filled(values: pd.Series) -> pd.Series:
+    text = values.astype("string").str.strip()
+    return (text.notna() & (text != "")).fillna(False).astype(bool)
+
+
+def pass_rate_by_agent(customers: pd.DataFrame, completeness: pd.DataFrame) -> pd.Series:
+    """Per agent: the share of their customers whose profile passes (资料达标率)."""
+    return completeness["passed"].groupby(customers["agent"].fillna("（未填经纪人）")).mean()
