@@ -12,6 +12,7 @@ import pandas as pd
 from crm_batch.calendar import PlanWeek
 from crm_batch.ingest.register import Register, read_registers
 from crm_batch.rules.completeness import assess_completeness, derive_stage
+from crm_batch.rules.grading import grade_intent
 from crm_batch.rules_config import Rules
 
 
@@ -23,7 +24,7 @@ class WeeklyResult:
     rules: Rules
     register: Register
     inputs: list[Path]
-    profiles: pd.DataFrame  # per customer: stage, visits, completeness (index as register.customers)
+    profiles: pd.DataFrame  # per customer: stage, completeness, computed grade (index as register.customers)
 
 
 def run(
@@ -38,6 +39,9 @@ def run(
         progress("检查资料完整性 …")
     stages = derive_stage(register.customers, register.contacts)
     profiles = stages.join(assess_completeness(register.customers, stages, rules))
+    if progress:
+        progress("计算意向等级 …")
+    profiles = profiles.join(grade_intent(register.customers, register.contacts, rules))
     return WeeklyResult(week, rules, register, inputs, profiles)
 
 

@@ -34,7 +34,16 @@ def problems(book) -> list[dict]:
 
 
 def test_sheets_in_spec_order(report):
-    assert report.sheetnames == ["总览", "资料完整性", "数据问题", "列映射"]
+    assert report.sheetnames == ["总览", "客户分级", "资料完整性", "数据问题", "列映射"]
+
+
+def test_grade_sheet_shows_computed_beside_written_grade(report):
+    rows = list(report["客户分级"].iter_rows(values_only=True))
+    header, body = rows[0], {r[0]: r for r in rows[1:]}
+    # The office register has no criteria or score: the written grade is kept, with the reason.
+    k001 = body["K001"]
+    assert (k001[header.index("计算等级")], k001[header.index("登记等级")]) == ("A", "A")
+    assert "沿用登记等级 A" in k001[header.index("判定依据")]
 
 
 def test_completeness_sheet_lists_failing_customers_first(report):

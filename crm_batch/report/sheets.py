@@ -46,6 +46,28 @@ CUSTOMER_LIST_COLUMNS = [
 ]
 
 
+GRADE_COLUMNS = [
+    Column("客户编号", "customer_id"),
+    Column("客户姓名", "name"),
+    Column("经纪人", "agent"),
+    Column("阶段", "stage", width=8),
+    Column("意向得分", "score", "number", width=9),
+    Column("计算等级", "grade", width=9),
+    Column("登记等级", "grade_written", width=9),
+    Column("等级不符", "不符", width=9),
+    Column("完整度", "completeness", "percent", width=9),
+    Column("判定依据", "grade_reason", width=70),
+]
+
+
+def grade_frame(result: WeeklyResult) -> pd.DataFrame:
+    """客户分级: every customer, by agent, disagreements between computed and written grade first."""
+    frame = result.register.customers[["customer_id", "name", "agent"]].join(result.profiles)
+    frame["不符"] = frame["mismatch"].map({True: "是", False: ""})
+    return frame.sort_values(["agent", "mismatch", "grade", "name"], ascending=[True, False, True, True],
+                             kind="stable")
+
+
 COMPLETENESS_COLUMNS = [
     Column("客户编号", "customer_id"),
     Column("客户姓名", "name"),
@@ -79,6 +101,7 @@ def overview_frame(result: WeeklyResult) -> pd.DataFrame:
         ("跟进记录数", len(register.contacts)),
         ("活动数", len(register.events)),
         ("资料达标客户", f"{int(result.profiles['passed'].sum())} / {len(result.profiles)}"),
+        ("计算等级与登记等级不符", int(result.profiles["mismatch"].sum())),
         ("数据问题", len(register.findings)),
     ]
     return pd.DataFrame(rows, columns=["项目", "内容"]).astype({"内容": "string"})
@@ -89,6 +112,7 @@ def weekly_tables(result: WeeklyResult) -> list[Table]:
     register = result.register
     return [
         Table("总览", [Column("项目", "项目", width=14), Column("内容", "内容", width=80)], overview_frame(result)),
+        Table("客户分级", GRADE_COLUMNS, grade_frame(result)),
         Table("资料完整性", COMPLETENESS_COLUMNS, completeness_frame(result)),
         Table("数据问题", PROBLEM_COLUMNS, register.findings.frame(), note="没有发现数据问题。"),
         Table("列映射", MAPPING_COLUMNS, register.mapping),
