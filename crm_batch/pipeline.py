@@ -12,7 +12,7 @@ import pandas as pd
 from crm_batch.calendar import PlanWeek
 from crm_batch.ingest.register import Register, read_registers
 from crm_batch.rules.completeness import assess_completeness, derive_stage
-from crm_batch.rules.grading import grade_intent
+from crm_batch.rules.grading import grade_intent, referral_tier
 from crm_batch.rules_config import Rules
 
 
@@ -42,6 +42,7 @@ def run(
     if progress:
         progress("计算意向等级 …")
     profiles = profiles.join(grade_intent(register.customers, register.contacts, rules))
+    profiles = profiles.join(referral_tier(register.customers, rules))
     return WeeklyResult(week, rules, register, inputs, profiles)
 
 

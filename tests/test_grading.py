@@ -86,3 +86,18 @@ def test_auto_dealer_grades_habc_from_the_purchase_window(window, expected):
 def test_auto_dealer_without_a_window_keeps_the_written_grade():
     row = grade([{"grade": "H"}], preset="auto_dealer").iloc[0]
     assert row.grade == "H" and "沿用登记等级" in row.grade_reason
+
+
+@pytest.mark.parametrize(
+    ("visits", "signups", "tier"),
+    [(20, 10, "老母鸡"), (25, 9, "小母鸡"), (10, 5, "小母鸡"), (9, 5, None), (None, None, None)],
+    ids=["big-hen", "many-visits-few-cards", "small-hen", "just-below", "no-data"],
+)
+def test_referral_tier(visits, signups, tier):
+    from crm_batch.rules.grading import referral_tier
+
+    customers = pd.DataFrame({"referred_visits": [visits], "referred_signups": [signups]})
+    row = referral_tier(customers, load_rules()).iloc[0]
+    assert (row.referral if isinstance(row.referral, str) else None) == tier
+    if tier:
+        assert row.referral_reason == f"转介绍来访 {visits} 人、办卡 {signups} 张 → {tier}"

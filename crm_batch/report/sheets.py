@@ -55,6 +55,7 @@ GRADE_COLUMNS = [
     Column("计算等级", "grade", width=9),
     Column("登记等级", "grade_written", width=9),
     Column("等级不符", "不符", width=9),
+    Column("转介绍等级", "referral", width=10),
     Column("完整度", "completeness", "percent", width=9),
     Column("判定依据", "grade_reason", width=70),
 ]

@@ -123,3 +123,17 @@ def _escape(word: str) -> str:
     import re
 
     return re.escape(word)
+
+
+def referral_tier(customers: pd.DataFrame, rules: Rules) -> pd.DataFrame:
+    """转介绍等级: 老母鸡 / 小母鸡 from referred visits and sign-ups, with the reason."""
+    index = customers.index
+    visits = pd.to_numeric(customers.get("referred_visits", pd.Series(np.nan, index=index)), errors="coerce")
+    signups = pd.to_numeric(customers.get("referred_signups", pd.Series(np.nan, index=index)), errors="coerce")
+    tiers = rules["referral"]["tiers"]
+    visits, signups = visits.astype("float64"), signups.astype("float64")
+    conditions = [((visits >= v) & (signups >= s)).to_numpy(dtype=bool) for _, v, s in tiers]
+    tier = pd.Series(np.select(conditions, [name for name, _, _ in tiers], ""), index=index)
+    reason = ("转介绍来访 " + visits.fillna(0).astype(int).astype(str) + " 人、办卡 "
+              + signups.fillna(0).astype(int).astype(str) + " 张 → " + tier)
+    return pd.DataFrame({"referral": tier.replace("", None), "referral_reason": reason.where(tier != "")})
