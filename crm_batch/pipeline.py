@@ -11,6 +11,7 @@ import pandas as pd
 
 from crm_batch.calendar import PlanWeek
 from crm_batch.ingest.register import Register, read_registers
+from crm_batch.rules.cadence import contact_cadence
 from crm_batch.rules.completeness import assess_completeness, derive_stage
 from crm_batch.rules.grading import grade_intent, referral_tier
 from crm_batch.rules_config import Rules
@@ -43,6 +44,7 @@ def run(
         progress("计算意向等级 …")
     profiles = profiles.join(grade_intent(register.customers, register.contacts, rules))
     profiles = profiles.join(referral_tier(register.customers, rules))
+    profiles = profiles.join(contact_cadence(register.customers, register.contacts, profiles, week.monday, rules))
     return WeeklyResult(week, rules, register, inputs, profiles)
 
 

@@ -20,7 +20,7 @@ from crm_batch.errors import RulesInvalid
 BASE_PRESET = "real_estate"
 PRESETS = ("real_estate", "auto_dealer")
 # Tables whose keys the team chooses (the reason text of a look-alike header).
-OPEN_TABLES = frozenset({"headers_ignore"})
+OPEN_TABLES = frozenset({"headers_ignore", "cadence.interval_days"})
 
 
 @dataclass(frozen=True)
@@ -128,7 +128,11 @@ def _validate(override: Mapping[str, Any], schema: Mapping[str, Any], path: str,
     for key, value in override.items():
         dotted = f"{prefix}{key}"
         if prefix.rstrip(".") in OPEN_TABLES:
-            _check_word_list(value, path, dotted)
+            like = next(iter(schema.values()), [])
+            if isinstance(like, list):
+                _check_word_list(value, path, dotted)
+            elif not _same_type(value, like):
+                raise RulesInvalid(path, dotted, f"应为{_type_name(like)}，实际是{_type_name(value)}")
             continue
         if key not in schema:
             known = "、".join(list(schema)[:12]) + ("…" if len(schema) > 12 else "")
@@ -177,6 +181,9 @@ def _check_values(data: Mapping[str, Any], path: str) -> None:
                 raise RulesInvalid(path, f"completeness.{key}", f"不认识的字段：{'、'.join(unknown)}")
         elif key.endswith("_threshold") and not 0 <= value <= 1:
             raise RulesInvalid(path, f"completeness.{key}", "达标比例应在 0 到 1 之间，如 0.7")
+    missing = [g for g in data["grades"]["levels"] if g not in data["cadence"]["interval_days"]]
+    if missing:
+        raise RulesInvalid(path, "cadence.interval_days", f"缺少等级 {'、'.join(missing)} 的联系间隔")
     ingest = data["ingest"]
     if ingest["min_year"] >= ingest["max_year"]:
         raise RulesInvalid(path, "ingest.min_year", "必须小于 ingest.max_year")

@@ -44,6 +44,9 @@ def test_grade_sheet_shows_computed_beside_written_grade(report):
     k001 = body["K001"]
     assert (k001[header.index("计算等级")], k001[header.index("登记等级")]) == ("A", "A")
     assert "沿用登记等级 A" in k001[header.index("判定依据")]
+    # Last contact 2026-11-02 (去电); A grade → daily → due 2026-11-03.
+    assert k001[header.index("最近联系")].date().isoformat() == "2026-11-02"
+    assert k001[header.index("下次应联系")].date().isoformat() == "2026-11-03"
 
 
 def test_completeness_sheet_lists_failing_customers_first(report):

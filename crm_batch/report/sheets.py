@@ -57,7 +57,9 @@ GRADE_COLUMNS = [
     Column("等级不符", "不符", width=9),
     Column("转介绍等级", "referral", width=10),
     Column("完整度", "completeness", "percent", width=9),
-    Column("判定依据", "grade_reason", width=70),
+    Column("最近联系", "last_contact", "date"),
+    Column("下次应联系", "next_due", "date"),
+    Column("判定依据", "判定依据", width=80),
 ]
 
 
@@ -65,6 +67,8 @@ def grade_frame(result: WeeklyResult) -> pd.DataFrame:
     """客户分级: every customer, by agent, disagreements between computed and written grade first."""
     frame = result.register.customers[["customer_id", "name", "agent"]].join(result.profiles)
     frame["不符"] = frame["mismatch"].map({True: "是", False: ""})
+    # The dates stand in their own columns; the reason adds the facts behind the grade and the rule.
+    frame["判定依据"] = frame["grade_reason"] + "；" + frame["cadence_rule"]
     return frame.sort_values(["agent", "mismatch", "grade", "name"], ascending=[True, False, True, True],
                              kind="stable")
 

@@ -1,0 +1,53 @@
+"""联系频率: when each customer was last contacted and when the next contact is due.
+
+The interval comes from the computed grade (rules ``[cadence.interval_days]``);
+key accounts (老母鸡/小母鸡) are revisited at least every ``key_account_days``,
+and everyone at least every ``revisit_days`` (每3个月定期回访). A customer never
+contacted is due at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from crm_batch.rules_config import Rules
+
+
+def contact_cadence(
+    customers: pd.DataFrame, contacts: pd.DataFrame, profiles: pd.DataFrame, today: dt.date, rules: Rules
+) -> pd.DataFrame:
+    """最近联系, 距今天数, the grade's interval, 下次应联系 and the reason, per customer."""
+    cfg = rules["cadence"]
+    index = customers.index
+    now = pd.Timestamp(today)
+    if len(contacts) and "contact_at" in contacts:
+        dated = contacts[contacts["contact_at"].notna() & (contacts["contact_at"] < now + pd.Timedelta(days=1))]
+        last_by_id = dated.groupby("customer_id")["contact_at"].max()
+    else:
+        last_by_id = pd.Series(dtype="datetime64[ns]")
+    # reindex, not map: map() with an empty datetime Series fails in pandas 3.
+    found = last_by_id.reindex(customers["customer_id"].to_numpy()).to_numpy()
+    last = pd.Series(pd.to_datetime(found), index=index).dt.normalize()
+    days_since = (now - last).dt.days
+
+    grade = profiles["grade"].astype("string")
+    interval = pd.to_numeric(grade.map(cfg["interval_days"]), errors="coerce").fillna(0)
+    interval = interval.where(interval > 0, cfg["revisit_days"]).clip(upper=cfg["revisit_days"])
+    key_account = profiles["referral"].notna() if "referral" in profiles else pd.Series(False, index=index)
+    interval = interval.mask(key_account, np.minimum(interval, cfg["key_account_days"])).astype("int64")
+
+    next_due = (last + pd.to_timedelta(interval, unit="D")).fillna(now)
+    rule = (grade.fillna("未分级") + " 级每 " + interval.astype(str) + " 天至少联系一次")
+    rule = rule.mask(key_account, profiles.get("referral", pd.Series(index=index)).astype("string")
+                     + "每 " + interval.astype(str) + " 天至少回访一次")
+    seen = ("最近联系 " + last.dt.strftime("%Y-%m-%d") + "（" + days_since.astype("Int64").astype("string")
+            + " 天前）→ 应于 " + next_due.dt.strftime("%Y-%m-%d") + " 联系")
+    reason = rule + "；" + seen.fillna("没有任何跟进记录 → 本周应联系")
+    return pd.DataFrame(
+        {"last_contact": last, "days_since": days_since.astype("Int64"), "interval_days": interval,
+         "next_due": next_due, "cadence_rule": rule, "cadence_reason": reason},
+        index=index,
+    )
