@@ -46,11 +46,16 @@ CUSTOMER_LIST_COLUMNS = [
 ]
 
 
-GRADE_COLUMNS = [
+# Who the row is about: the first columns of every per-customer sheet.
+CUSTOMER_KEY_COLUMNS = [
     Column("客户编号", "customer_id"),
     Column("客户姓名", "name"),
     Column("经纪人", "agent"),
     Column("阶段", "stage", width=8),
+]
+
+GRADE_COLUMNS = [
+    *CUSTOMER_KEY_COLUMNS,
     Column("意向得分", "score", "number", width=9),
     Column("计算等级", "grade", width=9),
     Column("登记等级", "grade_written", width=9),
@@ -63,9 +68,14 @@ GRADE_COLUMNS = [
 ]
 
 
+def _customer_profiles(result: WeeklyResult) -> pd.DataFrame:
+    """Each customer's identity beside everything the rules computed for them."""
+    return result.register.customers[["customer_id", "name", "agent"]].join(result.profiles)
+
+
 def grade_frame(result: WeeklyResult) -> pd.DataFrame:
     """客户分级: every customer, by agent, disagreements between computed and written grade first."""
-    frame = result.register.customers[["customer_id", "name", "agent"]].join(result.profiles)
+    frame = _customer_profiles(result)
     frame["不符"] = frame["mismatch"].map({True: "是", False: ""})
     # The dates stand in their own columns; the reason adds the facts behind the grade and the rule.
     frame["判定依据"] = frame["grade_reason"] + "；" + frame["cadence_rule"]
@@ -74,10 +84,7 @@ def grade_frame(result: WeeklyResult) -> pd.DataFrame:
 
 
 COMPLETENESS_COLUMNS = [
-    Column("客户编号", "customer_id"),
-    Column("客户姓名", "name"),
-    Column("经纪人", "agent"),
-    Column("阶段", "stage", width=8),
+    *CUSTOMER_KEY_COLUMNS,
     Column("来访次数", "visits", "int", width=9),
     Column("完整度", "completeness", "percent", width=9),
     Column("达标线", "threshold", "percent", width=9),
@@ -89,7 +96,7 @@ COMPLETENESS_COLUMNS = [
 
 def completeness_frame(result: WeeklyResult) -> pd.DataFrame:
     """资料完整性: every customer, failing ones first, least complete first."""
-    frame = result.register.customers[["customer_id", "name", "agent"]].join(result.profiles)
+    frame = _customer_profiles(result)
     frame["达标"] = frame["passed"].map({True: "达标", False: "未达标"})
     return frame.sort_values(["passed", "completeness", "agent", "name"], kind="stable")
 
