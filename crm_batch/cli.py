@@ -18,7 +18,7 @@ import pandas as pd
 
 from crm_batch.calendar import PlanWeek
 from crm_batch.errors import CrmBatchError, NoInput
-from crm_batch.ingest.files import REGISTER_SUFFIXES, discover
+from crm_batch.ingest.files import discover
 from crm_batch.rules_config import PRESETS, load_rules
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_FAILED = 0, 1, 2
@@ -192,5 +192,3 @@ def _print_check(mapping, problems) -> None:  # noqa: ANN001 - DataFrames
     counts = problems["问题"].str.replace(r"（.*$", "", regex=True).value_counts()
     _say("按问题统计：" + "；".join(f"{k} {v} 条" for k, v in counts.head(10).items()))
 
-
-__all__ = ["main", "build_parser", "REGISTER_SUFFIXES"]

@@ -116,13 +116,8 @@ FIELDS: dict[str, Field] = _fields(
     ("event_target", "邀约对象", Kind.TEXT),
 )
 
-# Fields whose presence says what a sheet is. A sheet is a contact log when it
-# has a contact date and something that describes the contact; an event list
-# when it names events and no customer; otherwise a customer register when it
-# identifies customers at all.
+# Fields that identify a customer; a sheet without any of them holds no customers.
 IDENTITY_FIELDS = ("customer_id", "name", "phone")
-CONTACT_FIELDS = ("method", "content")
-EVENT_FIELDS = ("event_name", "event_date")
 
 # Fields a wide follow-up card (意向客户管理卡) repeats per contact group.
 CARD_GROUP_FIELDS = ("contact_at", "grade", "content", "next_contact_at", "method")

@@ -75,8 +75,9 @@ def test_computed_grade_beside_written_grade_flags_a_mismatch():
 
 @pytest.mark.parametrize(
     ("window", "expected"),
-    [("已订车", "H"), ("一周内提车", "H"), ("本月", "A"), ("1-3个月", "B"), ("半年以后", "C")],
-    ids=["ordered", "this-week", "this-month", "quarter", "later"],
+    [("已订车", "H"), ("一周内提车", "H"), ("本月", "A"), ("一个月内", "A"), ("两个月内", "B"), ("1-3个月", "B"),
+     ("半年以后", "C")],
+    ids=["ordered", "this-week", "this-month", "within-a-month", "within-two-months", "quarter", "later"],
 )
 def test_auto_dealer_grades_habc_from_the_purchase_window(window, expected):
     row = grade([{"purchase_window": window, "grade": "B"}], preset="auto_dealer").iloc[0]

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from crm_batch.fields import FIELDS
+from crm_batch.fields import CARD_GROUP_FIELDS, FIELDS
 from crm_batch.rules_config import Rules
 
 _NOTE = re.compile(r"[(\[【<《{].*?[)\]】>》}]")
@@ -126,7 +126,7 @@ class HeaderMatcher:
             # Inside a group a bare 日期/时间 is the contact's own date.
             field = "contact_at" if rest in ("", "日期", "时间") else self._plain(rest)
             field = _CARD_FIELD_FOR.get(field, field)
-            if field in ("contact_at", "grade", "content", "next_contact_at", "method"):
+            if field in CARD_GROUP_FIELDS:
                 return Match(field, number)
             return Match(None, number, note="跟进卡里的列，未认出其含义")
         if any(w in text for w in self.staff_words) and any(w in text for w in self.phone_words):

@@ -31,7 +31,7 @@ from crm_batch.fields import (
 from crm_batch.findings import Findings
 from crm_batch.ingest import normalise as norm
 from crm_batch.ingest.files import RawSheet, discover, read_sheets
-from crm_batch.ingest.headers import HeaderLayout, HeaderMatcher, find_header
+from crm_batch.ingest.headers import HeaderLayout, HeaderMatcher, clean_header, find_header
 from crm_batch.rules_config import Rules
 
 # Fields a contact log carries; a sheet with many fields beyond these is a
@@ -140,7 +140,7 @@ def _decide_role(layout: HeaderLayout) -> Role | None:
     return None
 
 
-def _reads_like_a_log(body: pd.DataFrame, layout: HeaderLayout) -> bool:
+def _reads_like_a_log(body: pd.DataFrame, layout: HeaderLayout, repeat_share: float) -> bool:
     """A sheet with follow-up columns where the same customers come back row after row is a
     follow-up log, however many profile columns it also carries."""
     fields = layout.fields
@@ -150,7 +150,7 @@ def _reads_like_a_log(body: pd.DataFrame, layout: HeaderLayout) -> bool:
         cols = [c for c, m in layout.matches.items() if m.field == key and m.group is None and c in body]
         if cols:
             values = body[cols[0]].dropna()
-            return len(values) >= 4 and values.duplicated().mean() >= 0.25
+            return len(values) >= 4 and values.duplicated().mean() >= repeat_share
     return False
 
 
@@ -191,7 +191,8 @@ def _read_sheet(
     ingest = rules.ingest
     layout = find_header(cells, matcher, ingest["header_scan_rows"], ingest["min_header_fields"])
     role = _decide_role(layout) if layout else None
-    if role is Role.CUSTOMERS and _reads_like_a_log(cells.iloc[layout.data_start:], layout):
+    if role is Role.CUSTOMERS and _reads_like_a_log(cells.iloc[layout.data_start:], layout,
+                                                    ingest["log_repeat_share"]):
         role = Role.CONTACTS
     if layout is None or role is None:
         why = "没有认出表头" if layout is None else "表头里没有客户编号、姓名或电话，也不是活动表"
@@ -219,7 +220,7 @@ def _read_sheet(
                       raw=_first_text(body[footer]))
     body, excel_rows = body[~footer], excel_rows[~footer]
 
-    repeated = _repeated_header_rows(body, layout)
+    repeated = _repeated_header_rows(body, layout, ingest["title_markers"])
     findings.add_rows("header-repeated", **loc, rows=excel_rows[repeated], field="",
                       raw=_row_text(body[repeated]))
     body, excel_rows = body[~repeated], excel_rows[~repeated]
@@ -298,18 +299,17 @@ def _footer_rows(body: pd.DataFrame, markers: list[str]) -> pd.Series:
     return first.str.contains(pattern, regex=True, na=False)
 
 
-def _repeated_header_rows(body: pd.DataFrame, layout: HeaderLayout) -> pd.Series:
+def _repeated_header_rows(body: pd.DataFrame, layout: HeaderLayout, title_markers: list[str]) -> pd.Series:
     """Header rows repeated inside the table (monthly blocks) and lone title rows."""
-    from crm_batch.ingest.headers import clean_header
-
     hits = pd.Series(0, index=body.index)
     for col, text in layout.labels.items():
         if col in body.columns:
             hits += (body[col].astype("string").str.replace(r"\s+", "", regex=True)
                      == clean_header(text.split(" | ")[-1])).fillna(False).astype(int)
     lone = body.notna().sum(axis=1) == 1
-    title = lone & _first_text(body).str.contains(r"(?:登记|记录|统计|汇总|明细|管理)表|\d{4}\s*年\s*\d{1,2}\s*月",
-                                                  regex=True, na=False)
+    # A dated heading (2026年12月…) or one naming the kind of table.
+    pattern = "|".join([*map(re.escape, title_markers), r"\d{4}\s*年\s*\d{1,2}\s*月"])
+    title = lone & _first_text(body).str.contains(pattern, regex=True, na=False)
     return (hits >= 2) | title
 
 

@@ -106,9 +106,11 @@ def _by_window(customers: pd.DataFrame, rules: Rules) -> pd.DataFrame:
     window = customers["purchase_window"].astype("string") if "purchase_window" in customers else (
         pd.Series(pd.NA, index=index, dtype="string"))
     grade = pd.Series(pd.NA, index=index, dtype="string")
-    for level, words in rules["grading"]["windows"].items():
-        pattern = "|".join(map(_escape, sorted(words, key=len, reverse=True)))
-        hit = window.str.contains(pattern, regex=True, na=False) & grade.isna()
+    # Longest spelling first across all levels: “两个月内” is B, though “一个月内” would end the same way.
+    spellings = sorted(((w, level) for level, ws in rules["grading"]["windows"].items() for w in ws),
+                       key=lambda pair: len(pair[0]), reverse=True)
+    for word, level in spellings:
+        hit = window.str.contains(word, regex=False, na=False) & grade.isna()
         grade = grade.mask(hit, level)
     reason = "预计购买时间“" + window + "” → " + grade
     written = customers["grade"].astype("string") if "grade" in customers else pd.Series(pd.NA, index=index)
@@ -118,11 +120,6 @@ def _by_window(customers: pd.DataFrame, rules: Rules) -> pd.DataFrame:
     grade = grade.fillna(written)
     return pd.DataFrame({"score": pd.Series(np.nan, index=index), "grade": grade, "grade_reason": reason})
 
-
-def _escape(word: str) -> str:
-    import re
-
-    return re.escape(word)
 
 
 def referral_tier(customers: pd.DataFrame, rules: Rules) -> pd.DataFrame:
