@@ -20,7 +20,7 @@ from crm_batch.errors import RulesInvalid
 BASE_PRESET = "real_estate"
 PRESETS = ("real_estate", "auto_dealer")
 # Tables whose keys the team chooses (the reason text of a look-alike header).
-OPEN_TABLES = frozenset({"headers_ignore", "cadence.interval_days"})
+OPEN_TABLES = frozenset({"headers_ignore", "cadence.interval_days", "calendar.holidays"})
 
 
 @dataclass(frozen=True)
