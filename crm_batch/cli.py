@@ -155,6 +155,9 @@ def _run(args: argparse.Namespace, base_dir: Path) -> int:
     _say("")
     _say(f"完成（用时 {elapsed:.1f} 秒）：客户 {len(register.customers)} 位，跟进记录 {len(register.contacts)} 条，"
          f"数据问题 {len(problems)} 条（见“数据问题”工作表）。")
+    risk = result.profiles["risk"]
+    if risk.notna().any():
+        _say(f"流失预警 {int(risk.notna().sum())} 位客户，其中高风险 {int(risk.eq('高').sum())} 位（见“流失预警”工作表）。")
     _say(f"报告：{path.resolve()}")
     return EXIT_OK
 

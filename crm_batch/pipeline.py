@@ -12,8 +12,10 @@ import pandas as pd
 from crm_batch.calendar import PlanWeek
 from crm_batch.ingest.register import Register, read_registers
 from crm_batch.rules.cadence import contact_cadence
+from crm_batch.rules.churn import churn_flags
 from crm_batch.rules.completeness import assess_completeness, derive_stage
 from crm_batch.rules.grading import grade_intent, referral_tier
+from crm_batch.rules.lifecycle import lifecycle
 from crm_batch.rules_config import Rules
 
 
@@ -45,6 +47,10 @@ def run(
     profiles = profiles.join(grade_intent(register.customers, register.contacts, rules))
     profiles = profiles.join(referral_tier(register.customers, rules))
     profiles = profiles.join(contact_cadence(register.customers, register.contacts, profiles, week.monday, rules))
+    if progress:
+        progress("检查流失预警 …")
+    profiles = profiles.join(churn_flags(register.customers, register.contacts, profiles, week.monday, rules))
+    profiles = profiles.join(lifecycle(register.customers, profiles, rules))
     return WeeklyResult(week, rules, register, inputs, profiles)
 
 

@@ -184,8 +184,32 @@ def _check_values(data: Mapping[str, Any], path: str) -> None:
     missing = [g for g in data["grades"]["levels"] if g not in data["cadence"]["interval_days"]]
     if missing:
         raise RulesInvalid(path, "cadence.interval_days", f"缺少等级 {'、'.join(missing)} 的联系间隔")
+    _check_churn(data, path)
     ingest = data["ingest"]
     if ingest["min_year"] >= ingest["max_year"]:
         raise RulesInvalid(path, "ingest.min_year", "必须小于 ingest.max_year")
     if ingest["header_scan_rows"] < 1 or ingest["min_header_fields"] < 1:
         raise RulesInvalid(path, "ingest.header_scan_rows", "必须是正整数")
+
+
+def _check_subset(values: list[str], allowed: list[str] | Mapping[str, Any], path: str, key: str, what: str) -> None:
+    unknown = [v for v in values if v not in allowed]
+    if unknown:
+        raise RulesInvalid(path, key, f"不认识的{what}：{'、'.join(unknown)}（可选：{'、'.join(allowed)}）")
+
+
+def _check_churn(data: Mapping[str, Any], path: str) -> None:
+    """Flags' risks, the grades, methods and stages they name, and positive day counts."""
+    churn, levels = data["churn"], data["grades"]["levels"]
+    for name, setting in churn["flags"].items():
+        _check_subset([setting["risk"]], ["高", "中", "低"], path, f"churn.flags.{name}.risk", "风险")
+    _check_subset(churn["escalate_grades"], levels, path, "churn.escalate_grades", "等级")
+    _check_subset(churn["progress_methods"], data["vocab"]["methods"], path, "churn.progress_methods", "跟进方式")
+    _check_subset(churn["visitor_stages"], data["vocab"]["stages"], path, "churn.visitor_stages", "客户类型")
+    for key in ("ready_grades", "intent_grades"):
+        _check_subset(data["lifecycle"][key], levels, path, f"lifecycle.{key}", "等级")
+    days = {f"churn.{k}": v for k, v in churn.items() if k.endswith(("_days", "_factor"))}
+    days["lifecycle.lost_days"] = data["lifecycle"]["lost_days"]
+    for key, value in days.items():
+        if value <= 0:
+            raise RulesInvalid(path, key, "必须是正数")

@@ -34,7 +34,7 @@ def problems(book) -> list[dict]:
 
 
 def test_sheets_in_spec_order(report):
-    assert report.sheetnames == ["总览", "客户分级", "资料完整性", "数据问题", "列映射"]
+    assert report.sheetnames == ["总览", "客户分级", "资料完整性", "流失预警", "数据问题", "列映射"]
 
 
 def test_grade_sheet_shows_computed_beside_written_grade(report):
@@ -60,6 +60,28 @@ def test_completeness_sheet_lists_failing_customers_first(report):
     assert wang[header.index("阶段")] == "来电"
     assert wang[header.index("缺少的资料")] == "信息获知途径、咨询内容"
     assert wang[header.index("是否达标")] == "未达标"
+
+
+def test_churn_sheet_lists_flagged_customers_highest_risk_first(report):
+    rows = list(report["流失预警"].iter_rows(values_only=True))
+    header, body = rows[0], [dict(zip(rows[0], r, strict=True)) for r in rows[1:]]
+    assert header[:4] == ("客户编号", "客户姓名", "经纪人", "阶段")
+    # Plan week Monday 2026-11-23. K001: A grade, last call 11-02, 21 days > 2 × 1 → behind, A → 高.
+    # 陈静: B, last WeChat 11-05, 18 days > 2 × 3 → behind, 低. The =HYPERLINK name: registered 10-20, never
+    # contacted, 34 days → overdue, 中. 刘洋 (D, 13 days) and 周敏 (28 days) are not flagged.
+    assert [(r["客户姓名"], r["风险"], r["预警"]) for r in body] == [
+        ("王建国", "高", "落后频率"),
+        ('=HYPERLINK("http://x","点我")', "中", "超期未联系"),
+        ("陈静", "低", "落后频率"),
+    ]
+    assert body[0]["客户编号"] == "K001" and body[0]["未联系天数"] == 21
+    assert body[1]["判定依据"] == ("超期未联系：登记日期 2026-10-20（之后没有跟进记录），已 34 天"
+                                   "（超过 30 天未联系或更新）")
+    grades = {r[1]: r for r in report["客户分级"].iter_rows(values_only=True)}
+    grade_header = grades["客户姓名"]
+    assert grades["王建国"][grade_header.index("预警")] == "落后频率"
+    assert grades["王建国"][grade_header.index("生命周期")] == "准客户"
+    assert grades["刘洋"][grade_header.index("预警")] is None
 
 
 def test_every_problem_row_has_location_and_action(report):
@@ -150,9 +172,20 @@ def test_follow_up_log_only_register_derives_customers(tmp_path):
     )
     out = tmp_path / "out"
     assert run_cli(str(log), "--out", str(out), base=tmp_path) == 0
-    values = dict(openpyxl.load_workbook(out / REPORT)["总览"].iter_rows(min_row=2, values_only=True))
+    book = openpyxl.load_workbook(out / REPORT)
+    values = dict(book["总览"].iter_rows(min_row=2, values_only=True))
     assert values["客户数"] == "2"
     assert values["跟进记录数"] == "3"
+    # Every derived customer has a stage, a grade with its reason, completeness and a lifecycle.
+    header, *body = book["客户分级"].iter_rows(values_only=True)
+    rows = [dict(zip(header, r, strict=True)) for r in body]
+    zhang = next(r for r in rows if r["客户姓名"] == "张伟")
+    # The log's latest grade is A; one visit (11-08) → 来访; A daily, 15 days since → behind cadence.
+    assert (zhang["阶段"], zhang["计算等级"], zhang["生命周期"], zhang["预警"]) == ("来访", "A", "准客户", "落后频率")
+    assert zhang["判定依据"].startswith("登记表没有六项标准，沿用登记等级 A")
+    assert all(r["阶段"] and r["计算等级"] and r["完整度"] is not None for r in rows)
+    # 李强: only an SMS on 11-09, 14 days ago, C every 15 days → not flagged.
+    assert [r[1] for r in book["流失预警"].iter_rows(min_row=2, values_only=True)] == ["张伟"]
 
 
 def test_unreadable_file_exits_2_with_a_chinese_message(tmp_path):
@@ -213,6 +246,16 @@ def test_generated_messy_register_end_to_end(tmp_path, preset):
     for expected in ["整行疑似错位一列", "同一客户重复登记", "同一电话已登记在其他经纪人名下", "姓名里夹带了电话号码",
                      "一个单元格里写了多个号码", "表尾说明行，不是客户", "工作表的用途无法识别"]:
         assert expected in found, expected
+    header, *body = book["客户分级"].iter_rows(values_only=True)
+    graded = [dict(zip(header, r, strict=True)) for r in body]
+    assert len(graded) == int(overview["客户数"])
+    assert all(g["阶段"] and g["生命周期"] and g["判定依据"] and g["完整度"] is not None for g in graded)
+    assert sum(g["计算等级"] is not None for g in graded) >= 0.9 * len(graded)
+    header, *body = book["流失预警"].iter_rows(values_only=True)
+    flagged = [dict(zip(header, r, strict=True)) for r in body]
+    assert flagged, "a generated register always has customers drifting away"
+    assert all(f["客户编号"] and f["风险"] in ("高", "中", "低") and f["判定依据"] and f["建议动作"] for f in flagged)
+    assert {f["客户编号"] for f in flagged} == {g["客户编号"] for g in graded if g["预警"]}
     roles = {(r[0], r[2]) for r in book["列映射"].iter_rows(min_row=2, values_only=True)}
     assert ("意向客户管理卡.xlsx", "客户档案") in roles
     assert ("跟进日志.csv", "跟进记录") in roles

@@ -86,7 +86,9 @@ def test_visits_are_counted_from_contacts_when_the_register_has_no_column():
 def test_pass_rate_by_agent():
     customers = pd.DataFrame({"agent": ["李娜", "李娜", "赵强"]})
     result = pd.DataFrame({"passed": [True, False, True]})
-    assert pass_rate_by_agent(customers, result).to_dict() == {"李娜": 0.5, "赵强": 1.0}
+    rates = pass_rate_by_agent(customers, result)
+    assert rates["rate"].to_dict() == {"李娜": 0.5, "赵强": 1.0}
+    assert rates.loc["李娜", ["passed", "customers"]].tolist() == [1, 2]
 
 
 def test_thresholds_and_fields_come_from_the_rules_file(tmp_path):

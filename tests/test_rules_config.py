@@ -61,3 +61,22 @@ def test_broken_toml_is_reported(tmp_path):
 def test_unknown_preset():
     with pytest.raises(RulesInvalid, match="没有名为"):
         load_rules("bank")
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ('[churn.flags."沉睡"]\nrisk = "很高"\n', "churn.flags.沉睡.risk"),
+        ('[churn]\nescalate_grades = ["S"]\n', "churn.escalate_grades"),
+        ('[churn]\nprogress_methods = ["飞鸽传书"]\n', "churn.progress_methods"),
+        ('[churn]\nsleep_days = 0\n', "churn.sleep_days"),
+        ('[lifecycle]\nready_grades = ["Z"]\n', "lifecycle.ready_grades"),
+        ('[churn.flags."流失"]\nrisk = "高"\n', "churn.flags.流失"),
+    ],
+)
+def test_churn_settings_are_checked(tmp_path, text, key):
+    team = tmp_path / "rules.toml"
+    team.write_text(text, encoding="utf-8")
+    with pytest.raises(RulesInvalid) as err:
+        load_rules(rules_file=team)
+    assert key in str(err.value)

@@ -11,6 +11,8 @@ import pandas as pd
 
 from crm_batch.pipeline import WeeklyResult
 from crm_batch.report.workbook import Column, Table
+from crm_batch.rules.churn import RISK_ORDER
+from crm_batch.rules.completeness import pass_rate_by_agent
 
 PROBLEM_COLUMNS = [
     Column("文件", "文件"),
@@ -61,9 +63,11 @@ GRADE_COLUMNS = [
     Column("登记等级", "grade_written", width=9),
     Column("等级不符", "不符", width=9),
     Column("转介绍等级", "referral", width=10),
+    Column("生命周期", "lifecycle", width=9),
     Column("完整度", "completeness", "percent", width=9),
     Column("最近联系", "last_contact", "date"),
     Column("下次应联系", "next_due", "date"),
+    Column("预警", "alerts", width=16),
     Column("判定依据", "判定依据", width=80),
 ]
 
@@ -78,7 +82,8 @@ def grade_frame(result: WeeklyResult) -> pd.DataFrame:
     frame = _customer_profiles(result)
     frame["不符"] = frame["mismatch"].map({True: "是", False: ""})
     # The dates stand in their own columns; the reason adds the facts behind the grade and the rule.
-    frame["判定依据"] = frame["grade_reason"] + "；" + frame["cadence_rule"]
+    frame["判定依据"] = (frame["grade_reason"] + "；" + frame["cadence_rule"]
+                        + "；生命周期=" + frame["lifecycle"] + "（" + frame["lifecycle_reason"] + "）")
     return frame.sort_values(["agent", "mismatch", "grade", "name"], ascending=[True, False, True, True],
                              kind="stable")
 
@@ -101,6 +106,29 @@ def completeness_frame(result: WeeklyResult) -> pd.DataFrame:
     return frame.sort_values(["passed", "completeness", "agent", "name"], kind="stable")
 
 
+CHURN_COLUMNS = [
+    *CUSTOMER_KEY_COLUMNS,
+    Column("计算等级", "grade", width=9),
+    Column("生命周期", "lifecycle", width=9),
+    Column("风险", "risk", width=7),
+    Column("预警", "alerts", width=16),
+    Column("最近联系", "last_touch", "date"),
+    Column("未联系天数", "idle_days", "int", width=10),
+    Column("建议动作", "action", width=36),
+    Column("判定依据", "churn_reason", width=80),
+]
+
+
+def churn_frame(result: WeeklyResult) -> pd.DataFrame:
+    """流失预警: one row per flagged customer, highest risk first, then by agent, longest idle first."""
+    frame = _customer_profiles(result)
+    frame = frame[frame["alerts"].notna()].copy()
+    frame["_risk"] = frame["risk"].map({r: i for i, r in enumerate(RISK_ORDER)})
+    frame = frame.sort_values(["_risk", "agent", "idle_days", "name"], ascending=[True, True, False, True],
+                              kind="stable", na_position="last")
+    return frame.drop(columns="_risk")
+
+
 def overview_frame(result: WeeklyResult) -> pd.DataFrame:
     register = result.register
     rows = [
@@ -114,9 +142,24 @@ def overview_frame(result: WeeklyResult) -> pd.DataFrame:
         ("活动数", len(register.events)),
         ("资料达标客户", f"{int(result.profiles['passed'].sum())} / {len(result.profiles)}"),
         ("计算等级与登记等级不符", int(result.profiles["mismatch"].sum())),
+        ("流失预警客户", _risk_counts(result.profiles["risk"])),
+        *_pass_rates(result),
         ("数据问题", len(register.findings)),
     ]
     return pd.DataFrame(rows, columns=["项目", "内容"]).astype({"内容": "string"})
+
+
+def _risk_counts(risk: pd.Series) -> str:
+    counts = risk.value_counts()
+    parts = "，".join(f"{r} {int(counts.get(r, 0))}" for r in RISK_ORDER)
+    return f"{int(risk.notna().sum())}（{parts}）"
+
+
+def _pass_rates(result: WeeklyResult) -> list[tuple[str, str]]:
+    """资料达标率 per agent: the share of their customers whose profile passes."""
+    rates = pass_rate_by_agent(result.register.customers, result.profiles)
+    return [(f"资料达标率 · {agent}", f"{row.rate:.0%}（{row.passed}/{row.customers}）")
+            for agent, row in rates.iterrows()]
 
 
 def weekly_tables(result: WeeklyResult) -> list[Table]:
@@ -126,6 +169,7 @@ def weekly_tables(result: WeeklyResult) -> list[Table]:
         Table("总览", [Column("项目", "项目", width=14), Column("内容", "内容", width=80)], overview_frame(result)),
         Table("客户分级", GRADE_COLUMNS, grade_frame(result)),
         Table("资料完整性", COMPLETENESS_COLUMNS, completeness_frame(result)),
+        Table("流失预警", CHURN_COLUMNS, churn_frame(result), note="本周没有需要预警的客户。"),
         Table("数据问题", PROBLEM_COLUMNS, register.findings.frame(), note="没有发现数据问题。"),
         Table("列映射", MAPPING_COLUMNS, register.mapping),
     ]

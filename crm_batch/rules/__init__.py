@@ -2,3 +2,14 @@
 
 A rule module never reads a file or writes a workbook.
 """
+
+from __future__ import annotations
+
+import pandas as pd
+
+
+def column(frame: pd.DataFrame, key: str) -> pd.Series:
+    """A field's column, or all-missing when this register has no such column."""
+    if key in frame:
+        return frame[key]
+    return pd.Series(pd.NA, index=frame.index, dtype="object")

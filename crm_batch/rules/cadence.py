@@ -13,6 +13,8 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+from crm_batch.rules import column
+from crm_batch.rules.completeness import LOST_STAGE, OWNER_STAGES
 from crm_batch.rules_config import Rules
 
 
@@ -36,11 +38,16 @@ def contact_cadence(
     grade = profiles["grade"].astype("string")
     interval = pd.to_numeric(grade.map(cfg["interval_days"]), errors="coerce").fillna(0)
     interval = interval.where(interval > 0, cfg["revisit_days"]).clip(upper=cfg["revisit_days"])
+    # A buyer or a lost customer is past the intent grades: the quarterly revisit is their cadence.
+    stage = column(profiles, "stage").astype("string")
+    settled = stage.isin([*OWNER_STAGES, LOST_STAGE]).fillna(False).astype(bool)
+    interval = interval.mask(settled, cfg["revisit_days"])
     key_account = profiles["referral"].notna() if "referral" in profiles else pd.Series(False, index=index)
     interval = interval.mask(key_account, np.minimum(interval, cfg["key_account_days"])).astype("int64")
 
     next_due = (last + pd.to_timedelta(interval, unit="D")).fillna(now)
     rule = (grade.fillna("未分级") + " 级每 " + interval.astype(str) + " 天至少联系一次")
+    rule = rule.mask(settled, stage + "客户每 " + interval.astype(str) + " 天至少回访一次（定期回访）")
     rule = rule.mask(key_account, profiles.get("referral", pd.Series(index=index)).astype("string")
                      + "每 " + interval.astype(str) + " 天至少回访一次")
     seen = ("最近联系 " + last.dt.strftime("%Y-%m-%d") + "（" + days_since.astype("Int64").astype("string")

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from crm_batch.fields import FIELDS
+from crm_batch.rules import column
 from crm_batch.rules_config import Rules
 
 FIELD_BY_LABEL = {f.label: f.key for f in FIELDS.values()}
@@ -20,6 +21,8 @@ FIELD_BY_LABEL = {f.label: f.key for f in FIELDS.values()}
 # profile standard it had reached; an outreach lead (外拓) has only had a first contact.
 VISITOR_STAGES = ("来访", "意向", "战败")
 OWNER_STAGES = ("成交", "业主")
+LOST_STAGE = "战败"
+NO_AGENT = "（未填经纪人）"
 FIRST_CONTACT_STAGES = ("来电", "外拓")
 
 
@@ -29,11 +32,11 @@ def derive_stage(customers: pd.DataFrame, contacts: pd.DataFrame) -> pd.DataFram
     came = contacts["method"].eq("来访") if "method" in contacts else pd.Series(False, index=contacts.index)
     visit_counts = contacts[came.fillna(False)].groupby("customer_id").size() if len(contacts) else pd.Series()
     from_contacts = customers["customer_id"].map(visit_counts).fillna(0).astype("int64")
-    written_visits = _column(customers, "visits")
+    written_visits = column(customers, "visits")
     visits = pd.to_numeric(written_visits, errors="coerce").fillna(from_contacts).astype("int64")
 
-    signed = _column(customers, "signed_at").notna()
-    handed_over = _column(customers, "handover_at").notna()
+    signed = column(customers, "signed_at").notna()
+    handed_over = column(customers, "handover_at").notna()
     derived = pd.Series(
         np.select([signed & handed_over, signed, visits >= 1], ["业主", "成交", "来访"], "来电"), index=index
     )
@@ -45,16 +48,12 @@ def derive_stage(customers: pd.DataFrame, contacts: pd.DataFrame) -> pd.DataFram
         ),
         index=index,
     )
-    written = _column(customers, "stage").astype("string")
+    written = column(customers, "stage").astype("string")
     stage = written.fillna(derived)
     reason = ("登记表客户类型=" + written).fillna(derived_reason)
     return pd.DataFrame({"stage": stage, "visits": visits, "stage_reason": reason}, index=index)
 
 
-def _column(frame: pd.DataFrame, key: str) -> pd.Series:
-    if key in frame:
-        return frame[key]
-    return pd.Series(pd.NA, index=frame.index, dtype="object")
 
 
 def _keys(labels: list[str]) -> list[str]:
@@ -82,7 +81,7 @@ def assess_completeness(customers: pd.DataFrame, stages: pd.DataFrame, rules: Ru
         ),
         index=customers.index,
     )
-    filled = {key: _is_filled(_column(customers, key)) for key in {k for f, _, _ in levels.values() for k in f}}
+    filled = {key: _is_filled(column(customers, key)) for key in {k for f, _, _ in levels.values() for k in f}}
     out = pd.DataFrame(index=customers.index)
     out["filled"] = 0
     out["required"] = 0
@@ -117,6 +116,9 @@ def _is_filled(values: pd.Series) -> pd.Series:
     return (text.notna() & (text != "")).fillna(False).astype(bool)
 
 
-def pass_rate_by_agent(customers: pd.DataFrame, completeness: pd.DataFrame) -> pd.Series:
-    """Per agent: the share of their customers whose profile passes (资料达标率)."""
-    return completeness["passed"].groupby(customers["agent"].fillna("（未填经纪人）")).mean()
+def pass_rate_by_agent(customers: pd.DataFrame, completeness: pd.DataFrame) -> pd.DataFrame:
+    """Per agent: customers, how many pass, and the share that pass (资料达标率)."""
+    passed = completeness["passed"].astype(bool)
+    out = passed.groupby(customers["agent"].fillna(NO_AGENT).rename("经纪人")).agg(passed="sum", customers="size")
+    out["rate"] = out["passed"] / out["customers"]
+    return out

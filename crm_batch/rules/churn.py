@@ -1,0 +1,174 @@
+"""流失预警: customers drifting away, each flag with its facts, a risk level and an action.
+
+The flags of SPEC §4, every number from the rules' ``[churn]`` table:
+
+- 超期未联系: no contact or update for more than ``stale_days``;
+- 未回笼: a visitor who has not come back within ``return_days`` (观望期/比对期);
+- 沉睡: no contact for more than ``sleep_days`` (it replaces 超期未联系);
+- 落后频率: idle for more than ``cadence_factor`` × the grade's interval, while
+  not yet 超期 — the A/B customers slipping before the 30-day line;
+- 大客户无进展: a key account not met (``progress_methods``) or closed for
+  ``key_account_days`` → reassign (换人跟进);
+- 战败待审批: 战败 without a manager's approval.
+
+A customer's risk is the highest of their flags' risks, and 高 for a flagged
+prospect of a top grade (``escalate_grades``) or a key account. An approved
+战败 is not flagged: the customer is gone by decision, not by neglect.
+"Last touch" is the latest of the last contact and the register's own dates
+(登记, 成交, 交房, 外拓), so a customer registered last week is not idle.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from crm_batch.fields import label
+from crm_batch.rules import column
+from crm_batch.rules.completeness import LOST_STAGE, OWNER_STAGES
+from crm_batch.rules_config import Rules
+
+STALE, NO_RETURN, SLEEPING, BEHIND, KEY_STALLED, LOST_PENDING = (
+    "超期未联系", "未回笼", "沉睡", "落后频率", "大客户无进展", "战败待审批",
+)
+FLAG_ORDER = (SLEEPING, KEY_STALLED, STALE, NO_RETURN, BEHIND, LOST_PENDING)
+RISK_ORDER = ("高", "中", "低")
+VISIT = "来访"  # the contact method that is a visit (vocab.methods)
+# The register's own dates that count as a touch, besides the contacts.
+TOUCH_DATES = ("registered_at", "signed_at", "handover_at", "outreach_at")
+
+
+def _day(value: pd.Series) -> pd.Series:
+    return value.dt.strftime("%Y-%m-%d")
+
+
+def _latest_contact(contacts: pd.DataFrame, now: pd.Timestamp, methods: list[str] | None = None) -> pd.Series:
+    """Per customer id: the latest dated contact up to today, optionally of some methods only."""
+    if not len(contacts) or "contact_at" not in contacts:
+        return pd.Series(dtype="datetime64[ns]")
+    keep = contacts["contact_at"].notna() & (contacts["contact_at"] < now + pd.Timedelta(days=1))
+    if methods is not None:
+        keep &= contacts["method"].isin(methods).fillna(False) if "method" in contacts else False
+    return contacts.loc[keep].groupby("customer_id")["contact_at"].max()
+
+
+def _per_customer(customers: pd.DataFrame, by_id: pd.Series) -> pd.Series:
+    # reindex, not map: map() with an empty datetime Series fails in pandas 3.
+    found = by_id.reindex(customers["customer_id"].to_numpy()).to_numpy()
+    return pd.Series(pd.to_datetime(found), index=customers.index).dt.normalize()
+
+
+def last_touch(customers: pd.DataFrame, contacts: pd.DataFrame, now: pd.Timestamp) -> pd.DataFrame:
+    """The latest contact or register date up to today, and where it comes from."""
+    candidates = {"跟进记录": _per_customer(customers, _latest_contact(contacts, now))}
+    for key in TOUCH_DATES:
+        if key in customers:
+            dated = pd.to_datetime(customers[key], errors="coerce").dt.normalize()
+            candidates[label(key)] = dated.where(dated <= now)
+    frame = pd.DataFrame(candidates)
+    touch = frame.max(axis=1)
+    source = frame.fillna(pd.Timestamp("1900-01-01")).idxmax(axis=1).where(touch.notna())
+    return pd.DataFrame({"last_touch": touch, "touch_source": source.astype("string"),
+                         "idle_days": (now - touch).dt.days.astype("Int64")})
+
+
+
+
+def churn_flags(
+    customers: pd.DataFrame, contacts: pd.DataFrame, profiles: pd.DataFrame, today: dt.date, rules: Rules
+) -> pd.DataFrame:
+    """Per customer: 预警 (flag names), 风险, 建议动作 and 预警依据, with the idle days behind them."""
+    cfg = rules["churn"]
+    index = customers.index
+    now = pd.Timestamp(today)
+    touch = last_touch(customers, contacts, now)
+    idle = touch["idle_days"].astype("float64")  # NaN where nothing is dated
+    stage = profiles["stage"].astype("string")
+    grade = profiles["grade"].astype("string")
+    lost = stage.eq(LOST_STAGE).fillna(False).astype(bool)
+    key_account = profiles["referral"].notna() | column(customers, "key_account").eq("是").fillna(False)
+    tracked = bool(len(contacts)) and "contact_at" in contacts and contacts["contact_at"].notna().any()
+
+    by_contact = touch["touch_source"].eq("跟进记录").fillna(False).astype(bool)
+    when = _day(touch["last_touch"]).fillna("")
+    seen = (pd.Series(np.where(by_contact, "最近联系 " + when, touch["touch_source"].fillna("") + " " + when
+                               + "（之后没有跟进记录）"), index=index, dtype="string")
+            + "，已 " + touch["idle_days"].astype("string").fillna("") + " 天")
+    never = pd.Series("没有任何跟进记录和登记日期", index=index, dtype="string")
+
+    flags: dict[str, tuple[pd.Series, pd.Series]] = {}
+    sleeping = (idle > cfg["sleep_days"]) & ~lost
+    flags[SLEEPING] = (sleeping, seen + f"（超过 {cfg['sleep_days']} 天）")
+    unknown = touch["last_touch"].isna() & tracked & ~lost
+    stale = (((idle > cfg["stale_days"]) & ~sleeping) | unknown) & ~lost
+    flags[STALE] = (stale, seen.mask(unknown, never) + f"（超过 {cfg['stale_days']} 天未联系或更新）")
+
+    visit = _per_customer(customers, _latest_contact(contacts, now, [VISIT]))
+    away = (now - visit).dt.days
+    visitor = stage.isin(cfg["visitor_stages"]).fillna(False).astype(bool)
+    no_return = visitor & (away > cfg["return_days"]).fillna(False) & ~sleeping
+    flags[NO_RETURN] = (no_return, "来访客户，最近来访 " + _day(visit).fillna("") + "，已 "
+                        + away.astype("Int64").astype("string").fillna("")
+                        + f" 天未再来访（回笼周期超过 {cfg['return_days']} 天：观望期/比对期）")
+
+    interval = profiles["interval_days"].astype("float64")
+    behind = (idle > cfg["cadence_factor"] * interval) & ~stale & ~sleeping & ~lost
+    flags[BEHIND] = (behind, profiles["cadence_rule"].astype("string") + "，已 "
+                     + touch["idle_days"].astype("string").fillna("") + f" 天未联系（超过 {cfg['cadence_factor']} 倍）")
+
+    met = _per_customer(customers, _latest_contact(contacts, now, cfg["progress_methods"]))
+    progress = pd.DataFrame({"见面": met, "成交": pd.to_datetime(column(customers, "signed_at"), errors="coerce"),
+                             "登记": pd.to_datetime(column(customers, "registered_at"), errors="coerce")})
+    progress = progress.where(progress <= now)
+    last_progress = progress.max(axis=1)
+    stalled_days = (now - last_progress).dt.days
+    stalled = key_account & (stalled_days > cfg["key_account_days"]).fillna(False) & ~lost
+    who = profiles["referral"].astype("string").fillna("大客户")
+    flags[KEY_STALLED] = (stalled, who + "，最近一次见面或成交 " + _day(last_progress).fillna("") + "，已 "
+                          + stalled_days.astype("Int64").astype("string").fillna("")
+                          + f" 天没有进展（超过 {cfg['key_account_days']} 天）→ 换人跟进")
+
+    approval = column(customers, "lost_approved").astype("string")
+    pending = lost & approval.ne("是").fillna(True).astype(bool)
+    flags[LOST_PENDING] = (pending, pd.Series(
+        np.where(approval.eq("否").fillna(False), "战败审批=否（主管未批准）→ 继续跟进",
+                 "客户类型=战败，战败审批未填 → 待主管审批"), index=index, dtype="string"))
+
+    # A top intent grade raises the risk of a prospect; a buyer's stake is their key-account standing.
+    prospect = ~stage.isin(OWNER_STAGES).fillna(False).astype(bool)
+    return _combine(flags, grade.where(prospect), key_account, index, rules).join(touch)
+
+
+def _combine(
+    flags: dict[str, tuple[pd.Series, pd.Series]], grade: pd.Series, key_account: pd.Series,
+    index: pd.Index, rules: Rules,
+) -> pd.DataFrame:
+    """One row per customer: the fired flags in order of weight, the highest risk, actions and reasons."""
+    cfg = rules["churn"]
+    names = pd.Series("", index=index, dtype="string")
+    reasons = pd.Series("", index=index, dtype="string")
+    actions = pd.Series("", index=index, dtype="string")
+    rank = pd.Series(len(RISK_ORDER), index=index)
+    for name in FLAG_ORDER:
+        fired, reason = flags[name]
+        fired = fired.fillna(False).astype(bool)
+        setting = cfg["flags"][name]
+        names = names.mask(fired, names + "、" + name)
+        reasons = reasons.mask(fired, reasons + "；" + name + "：" + reason.fillna(""))
+        actions = actions.mask(fired & ~actions.str.contains(setting["action"], regex=False),
+                               actions + "；" + setting["action"])
+        rank = rank.mask(fired, np.minimum(rank, RISK_ORDER.index(setting["risk"])))
+    flagged = names != ""
+    escalate = flagged & (grade.isin(cfg["escalate_grades"]).fillna(False) | key_account) & (rank > 0)
+    reasons = reasons.mask(escalate, reasons + "；" + np.where(key_account, "大客户", grade.fillna("") + " 级客户")
+                           + " → 风险为高")
+    rank = rank.mask(escalate, 0)
+    risk = pd.Series(np.array([*RISK_ORDER, ""], dtype=object)[rank.to_numpy()], index=index)
+    return pd.DataFrame({
+        "alerts": names.str.lstrip("、").where(flagged),
+        "risk": risk.where(flagged),
+        "action": actions.str.lstrip("；").where(flagged),
+        "churn_reason": reasons.str.lstrip("；").where(flagged),
+    }, index=index)

@@ -1,0 +1,184 @@
+"""流失预警 and 生命周期 (SPEC §3, §4): hand-computed cases, plan week Monday 2026-11-23."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from crm_batch.rules.cadence import contact_cadence
+from crm_batch.rules.churn import churn_flags
+from crm_batch.rules.lifecycle import lifecycle
+from crm_batch.rules_config import load_rules
+
+TODAY = dt.date(2026, 11, 23)
+
+
+def profile(stage="来访", grade="C", contacts=(), referral=None, preset=None, rules=None, **fields):
+    """One customer's churn flags and lifecycle; contacts are (date, method) pairs."""
+    rules = rules or load_rules(preset)
+    customers = pd.DataFrame({"customer_id": ["K1"], **{k: [v] for k, v in fields.items()}})
+    for key in ("registered_at", "signed_at", "handover_at", "outreach_at"):
+        if key in customers:
+            customers[key] = pd.to_datetime(customers[key])
+    log = pd.DataFrame({"customer_id": ["K1"] * len(contacts),
+                        "contact_at": pd.to_datetime([d for d, _ in contacts]),
+                        "method": [m for _, m in contacts]})
+    profiles = pd.DataFrame({"stage": [stage], "grade": [grade], "referral": [referral]})
+    profiles = profiles.join(contact_cadence(customers, log, profiles, TODAY, rules))
+    profiles = profiles.join(churn_flags(customers, log, profiles, TODAY, rules))
+    return profiles.join(lifecycle(customers, profiles, rules)).iloc[0]
+
+
+def test_45_days_without_contact_is_overdue():
+    row = profile(contacts=[("2026-10-09", "电话")])
+    assert (row.alerts, row.risk, row.idle_days) == ("超期未联系", "中", 45)
+    assert row.churn_reason == "超期未联系：最近联系 2026-10-09，已 45 天（超过 30 天未联系或更新）"
+    assert row.action == "本周电话回访，更新客户资料"
+
+
+def test_30_days_is_not_yet_overdue():
+    assert pd.isna(profile(grade="D", contacts=[("2026-10-24", "电话")]).alerts)
+
+
+def test_over_90_days_is_sleeping_not_also_overdue():
+    row = profile(grade="D", contacts=[("2026-08-15", "电话")])
+    assert (row.alerts, row.risk, row.idle_days) == ("沉睡", "高", 100)
+    assert row.lifecycle == "沉睡"
+
+
+def test_visitor_who_has_not_come_back_in_30_days():
+    # Called three days ago, but the last visit was 53 days ago: 回笼周期 exceeded.
+    row = profile(stage="来访", grade="C", contacts=[("2026-10-01", "来访"), ("2026-11-20", "电话")])
+    assert (row.alerts, row.risk) == ("未回笼", "中")
+    assert "最近来访 2026-10-01，已 53 天未再来访" in row.churn_reason
+
+
+def test_a_caller_is_not_held_to_the_return_cycle():
+    assert pd.isna(profile(stage="来电", grade="C", contacts=[("2026-10-01", "来访"), ("2026-11-20", "电话")]).alerts)
+
+
+@pytest.mark.parametrize(("last", "flagged"), [("2026-11-15", True), ("2026-11-18", False)])
+def test_behind_cadence_is_more_than_twice_the_interval(last, flagged):
+    # B: every 3 days; 8 days > 2 × 3 is behind, 5 days is not.
+    row = profile(stage="意向", grade="B", contacts=[(last, "电话")])
+    assert (row.alerts == "落后频率" if flagged else pd.isna(row.alerts))
+    if flagged:
+        assert row.risk == "低"
+        assert row.churn_reason == "落后频率：B 级每 3 天至少联系一次，已 8 天未联系（超过 2 倍）"
+
+
+def test_a_grade_customer_with_any_flag_is_high_risk():
+    row = profile(stage="意向", grade="A", contacts=[("2026-11-18", "电话")])
+    assert (row.alerts, row.risk) == ("落后频率", "高")
+    assert row.churn_reason.endswith("A 级客户 → 风险为高")
+
+
+def test_an_owners_intent_grade_does_not_raise_the_risk():
+    row = profile(stage="业主", grade="A", contacts=[("2026-10-09", "电话")])
+    assert (row.alerts, row.risk) == ("超期未联系", "中")
+
+
+def test_key_account_not_met_for_three_months_is_reassigned():
+    row = profile(stage="业主", grade="C", referral="老母鸡", registered_at="2025-03-01",
+                  contacts=[("2026-07-01", "拜访"), ("2026-11-21", "电话")])
+    assert (row.alerts, row.risk) == ("大客户无进展", "高")
+    assert "老母鸡，最近一次见面或成交 2026-07-01，已 145 天没有进展" in row.churn_reason
+    assert "换人跟进" in row.action
+
+
+def test_a_new_key_account_is_not_stalled():
+    row = profile(stage="业主", grade="C", key_account="是", registered_at="2026-10-01",
+                  contacts=[("2026-11-21", "电话")])
+    assert pd.isna(row.alerts)
+
+
+@pytest.mark.parametrize(
+    ("approval", "alert", "reason"),
+    [(None, "战败待审批", "战败审批未填"), ("否", "战败待审批", "主管未批准"), ("是", None, None)],
+)
+def test_lost_customer_needs_a_managers_approval(approval, alert, reason):
+    row = profile(stage="战败", grade="D", lost_approved=approval, contacts=[("2026-03-01", "电话")])
+    assert row.lifecycle == "战败"
+    if alert is None:
+        assert pd.isna(row.alerts)  # approved: gone by decision, no 沉睡 flag either
+    else:
+        assert (row.alerts, row.risk) == (alert, "中") and reason in row.churn_reason
+
+
+def test_registered_last_week_without_contacts_is_not_idle():
+    row = profile(stage="来电", grade="D", registered_at="2026-11-16")
+    assert pd.isna(row.alerts) and row.idle_days == 7
+
+
+def test_registration_date_counts_as_the_last_update():
+    row = profile(stage="来电", grade="D", registered_at="2026-10-01")
+    assert row.alerts == "超期未联系"
+    assert row.churn_reason.startswith("超期未联系：登记日期 2026-10-01（之后没有跟进记录），已 53 天")
+
+
+def test_never_contacted_in_a_register_that_logs_contacts_is_overdue():
+    rules = load_rules()
+    customers = pd.DataFrame({"customer_id": ["K1", "K2"]})
+    log = pd.DataFrame({"customer_id": ["K2"], "contact_at": pd.to_datetime(["2026-11-20"]), "method": ["电话"]})
+    profiles = pd.DataFrame({"stage": ["来电", "来电"], "grade": ["D", "D"], "referral": [None, None]})
+    profiles = profiles.join(contact_cadence(customers, log, profiles, TODAY, rules))
+    flags = churn_flags(customers, log, profiles, TODAY, rules)
+    assert flags["alerts"].tolist()[0] == "超期未联系"
+    assert "没有任何跟进记录和登记日期" in flags["churn_reason"].iloc[0]
+    assert pd.isna(flags["alerts"].iloc[1])
+
+
+def test_a_register_without_any_dates_raises_no_flags():
+    assert pd.isna(profile(stage="来电", grade="D").alerts)
+
+
+def test_several_flags_take_the_highest_risk_and_every_action():
+    row = profile(stage="来访", grade="C", contacts=[("2026-10-01", "来访")])
+    assert (row.alerts, row.risk) == ("超期未联系、未回笼", "中")
+    assert row.action == "本周电话回访，更新客户资料；邀约再次到访（新房源、优惠或活动）"
+
+
+def test_days_come_from_the_rules_file(tmp_path):
+    team = tmp_path / "rules.toml"
+    team.write_text('[churn]\nstale_days = 60\n\n[churn.flags."超期未联系"]\nrisk = "高"\n', encoding="utf-8")
+    rules = load_rules(rules_file=team)
+    assert pd.isna(profile(grade="D", contacts=[("2026-10-09", "电话")], rules=rules).alerts)
+    row = profile(grade="D", contacts=[("2026-09-09", "电话")], rules=rules)
+    assert (row.alerts, row.risk) == ("超期未联系", "高")
+
+
+def test_auto_dealer_escalates_h_and_a():
+    row = profile(stage="意向", grade="H", preset="auto_dealer", contacts=[("2026-11-19", "电话")])
+    assert (row.alerts, row.risk, row.lifecycle) == ("落后频率", "高", "准客户")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "stage"),
+    [
+        ({"stage": "战败", "grade": "A"}, "战败"),
+        ({"contacts": [("2026-05-01", "电话")]}, "流失"),
+        ({"contacts": [("2026-08-01", "电话")]}, "沉睡"),
+        ({"stage": "业主", "referred_visits": 2, "contacts": [("2026-11-20", "电话")]}, "忠诚"),
+        ({"stage": "成交", "contribution": "老带新1套", "contacts": [("2026-11-20", "电话")]}, "忠诚"),
+        ({"stage": "成交", "contribution": "无", "contacts": [("2026-11-20", "电话")]}, "成交"),
+        ({"grade": "A", "contacts": [("2026-11-22", "电话")]}, "准客户"),
+        ({"grade": "B", "contacts": [("2026-11-22", "电话")]}, "意向"),
+        ({"stage": "意向", "grade": "D", "contacts": [("2026-11-22", "电话")]}, "意向"),
+        ({"grade": "D", "contacts": [("2026-11-22", "电话")]}, "潜在"),
+        ({"grade": None, "contacts": [("2026-11-22", "电话")]}, "潜在"),
+    ],
+    ids=["lost", "gone-180", "sleeping-90", "loyal-referrer", "loyal-contribution", "buyer", "ready", "intent",
+         "intent-by-stage", "potential", "ungraded"],
+)
+def test_lifecycle(kwargs, stage):
+    row = profile(**kwargs)
+    assert row.lifecycle == stage
+    assert row.lifecycle_reason
+
+
+def test_lifecycle_reason_names_the_fact():
+    assert profile(grade="D", contacts=[("2026-05-01", "电话")]).lifecycle_reason == \
+        "已 206 天没有联系（超过 180 天）"
+    assert profile(grade=None).lifecycle_reason == "计算等级=未分级，尚无明确意向"
