@@ -157,7 +157,8 @@ def _run(args: argparse.Namespace, base_dir: Path) -> int:
          f"数据问题 {len(problems)} 条（见“数据问题”工作表）。")
     risk = result.profiles["risk"]
     if risk.notna().any():
-        _say(f"流失预警 {int(risk.notna().sum())} 位客户，其中高风险 {int(risk.eq('高').sum())} 位（见“流失预警”工作表）。")
+        flagged, high = int(risk.notna().sum()), int(risk.eq("高").sum())
+        _say(f"流失预警 {flagged} 位客户，其中高风险 {high} 位（见“流失预警”工作表）。")
     _say(f"报告：{path.resolve()}")
     return EXIT_OK
 

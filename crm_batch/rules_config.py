@@ -185,6 +185,12 @@ def _check_values(data: Mapping[str, Any], path: str) -> None:
     if missing:
         raise RulesInvalid(path, "cadence.interval_days", f"缺少等级 {'、'.join(missing)} 的联系间隔")
     _check_churn(data, path)
+    from crm_batch.almanac import check_holiday
+
+    for name, spec in data["calendar"]["holidays"].items():
+        problem = check_holiday(name, spec)
+        if problem:
+            raise RulesInvalid(path, f"calendar.holidays.{name}", problem)
     ingest = data["ingest"]
     if ingest["min_year"] >= ingest["max_year"]:
         raise RulesInvalid(path, "ingest.min_year", "必须小于 ingest.max_year")

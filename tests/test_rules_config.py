@@ -80,3 +80,14 @@ def test_churn_settings_are_checked(tmp_path, text, key):
     with pytest.raises(RulesInvalid) as err:
         load_rules(rules_file=team)
     assert key in str(err.value)
+
+
+def test_a_teams_holiday_is_added_and_a_bad_date_is_named(tmp_path):
+    team = tmp_path / "rules.toml"
+    team.write_text('[calendar.holidays]\n"母亲节" = "5月第2个周日"\n"腊八" = "农历12-08"\n', encoding="utf-8")
+    holidays = load_rules(rules_file=team)["calendar"]["holidays"]
+    assert holidays["母亲节"] == "5月第2个周日" and holidays["中秋"] == "农历08-15"
+    team.write_text('[calendar.holidays]\n"店庆" = "13-45"\n', encoding="utf-8")
+    with pytest.raises(RulesInvalid) as err:
+        load_rules(rules_file=team)
+    assert "calendar.holidays.店庆" in str(err.value)
