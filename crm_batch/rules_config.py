@@ -143,7 +143,8 @@ def _validate(override: Mapping[str, Any], schema: Mapping[str, Any], path: str,
         if isinstance(like, dict):
             _validate(value, like, path, f"{dotted}.")
         elif isinstance(like, list):
-            element = like[0] if like else ""
+            # An empty list in the schema (a feature off by default) takes its first item's type.
+            element = like[0] if like else (value[0] if value else "")
             for i, item in enumerate(value):
                 if not _same_type(item, element):
                     raise RulesInvalid(
@@ -184,7 +185,7 @@ def _check_values(data: Mapping[str, Any], path: str) -> None:
     missing = [g for g in data["grades"]["levels"] if g not in data["cadence"]["interval_days"]]
     if missing:
         raise RulesInvalid(path, "cadence.interval_days", f"缺少等级 {'、'.join(missing)} 的联系间隔")
-    _check_churn(data, path)
+    _check_rule_values(data, path)
     from crm_batch.almanac import check_holiday
 
     for name, spec in data["calendar"]["holidays"].items():
@@ -204,8 +205,8 @@ def _check_subset(values: list[str], allowed: list[str] | Mapping[str, Any], pat
         raise RulesInvalid(path, key, f"不认识的{what}：{'、'.join(unknown)}（可选：{'、'.join(allowed)}）")
 
 
-def _check_churn(data: Mapping[str, Any], path: str) -> None:
-    """Flags' risks, the grades, methods and stages they name, and positive day counts."""
+def _check_rule_values(data: Mapping[str, Any], path: str) -> None:
+    """Risks and priorities, the grades, methods and stages named, and positive day counts."""
     churn, levels = data["churn"], data["grades"]["levels"]
     for name, setting in churn["flags"].items():
         _check_subset([setting["risk"]], ["高", "中", "低"], path, f"churn.flags.{name}.risk", "风险")
@@ -216,6 +217,17 @@ def _check_churn(data: Mapping[str, Any], path: str) -> None:
         _check_subset(data["lifecycle"][key], levels, path, f"lifecycle.{key}", "等级")
     days = {f"churn.{k}": v for k, v in churn.items() if k.endswith(("_days", "_factor"))}
     days["lifecycle.lost_days"] = data["lifecycle"]["lost_days"]
+    days.update({f"actions.{k}": v for k, v in data["actions"].items() if k.endswith(("_days", "_months"))
+                 and not isinstance(v, list)})
+    for key in ("post_sale_months", "birthday_invite_days"):
+        if not all(isinstance(v, int) and v > 0 for v in data["actions"][key]):
+            raise RulesInvalid(path, f"actions.{key}", "应为正整数列表，例如 [36, 48, 60]")
+    if sorted(data["actions"]["birthday_invite_days"]) != data["actions"]["birthday_invite_days"] or len(
+            data["actions"]["birthday_invite_days"]) != 2:
+        raise RulesInvalid(path, "actions.birthday_invite_days", "应为 [最少天数, 最多天数]，例如 [14, 21]")
+    for name, level in data["actions"]["priority"].items():
+        _check_subset([level], ["高", "中", "低"], path, f"actions.priority.{name}", "优先级")
+    _check_subset(data["actions"]["top_grades"], levels, path, "actions.top_grades", "等级")
     for key, value in days.items():
-        if value <= 0:
+        if value < 0 or (value == 0 and not key.startswith("actions.maintenance")):
             raise RulesInvalid(path, key, "必须是正数")
