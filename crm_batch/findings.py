@@ -36,6 +36,9 @@ TEMPLATES: dict[str, Template] = {
     "date-year-inferred": Template("{field}没有写年份", "按报告日期补全为 {detail}"),
     "date-out-of-range": Template("{field}超出合理年份范围（{detail}）", "该日期留空"),
     "date-lunar": Template("{field}是农历写法", "不按公历日期使用，该日期留空"),
+    "birthday-invalid": Template(
+        "{field}无法识别为公历或农历日期", "不安排{field}祝福；请写成 1980-03-08 或 农历八月十五"
+    ),
     "phone-invalid": Template("电话号码无效", "电话留空，改按姓名+经纪人识别客户"),
     "phone-missing": Template("电话写的是文字而不是号码", "电话留空，改按姓名+经纪人识别客户"),
     "phone-multiple": Template("一个单元格里写了多个号码", "取第一个为主号码，其余记为备用号码：{detail}"),

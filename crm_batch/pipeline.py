@@ -9,8 +9,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from crm_batch import almanac
 from crm_batch.calendar import PlanWeek
+from crm_batch.fields import label
+from crm_batch.findings import Findings
 from crm_batch.ingest.register import Register, read_registers
+from crm_batch.rules.actions import merge_actions, plan_actions
 from crm_batch.rules.cadence import contact_cadence
 from crm_batch.rules.churn import churn_flags
 from crm_batch.rules.completeness import assess_completeness, derive_stage
@@ -28,6 +32,8 @@ class WeeklyResult:
     register: Register
     inputs: list[Path]
     profiles: pd.DataFrame  # per customer: stage, completeness, computed grade (index as register.customers)
+    actions: pd.DataFrame  # 本周行动: one row per customer and day (cust = index label in register.customers)
+    dates: dict[str, pd.DataFrame]  # parsed 生日 / 纪念日 per customer (almanac.parse_birthdays)
 
 
 def run(
@@ -51,7 +57,27 @@ def run(
         progress("检查流失预警 …")
     profiles = profiles.join(churn_flags(register.customers, register.contacts, profiles, week.monday, rules))
     profiles = profiles.join(lifecycle(register.customers, profiles, rules))
-    return WeeklyResult(week, rules, register, inputs, profiles)
+    if progress:
+        progress("安排本周行动 …")
+    dates = parse_special_days(register.customers, week, register.findings)
+    long = plan_actions(register.customers, register.contacts, register.events, profiles, dates, week, rules)
+    actions = merge_actions(long, profiles, rules)
+    return WeeklyResult(week, rules, register, inputs, profiles, actions, dates)
+
+
+def parse_special_days(customers: pd.DataFrame, week: PlanWeek, findings: Findings) -> dict[str, pd.DataFrame]:
+    """生日 and 纪念日 read as solar or lunar days; a cell that is neither becomes a data problem."""
+    parsed = {}
+    for key in ("birthday", "anniversary"):
+        if key not in customers:
+            continue
+        kind = customers["birthday_type"] if key == "birthday" and "birthday_type" in customers else None
+        parsed[key] = almanac.parse_birthdays(customers[key], kind, reference_year=week.sunday.year)
+        bad = customers[parsed[key]["slug"].notna()]
+        for (file, sheet), rows in bad.groupby(["_file", "_sheet"], sort=False):
+            findings.add_rows(almanac.BIRTHDAY_INVALID, file=file, sheet=sheet, rows=rows["_row"],
+                              field=label(key), raw=rows[key])
+    return parsed
 
 
 def today() -> dt.date:

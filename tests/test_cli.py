@@ -34,7 +34,7 @@ def problems(book) -> list[dict]:
 
 
 def test_sheets_in_spec_order(report):
-    assert report.sheetnames == ["总览", "客户分级", "资料完整性", "流失预警", "数据问题", "列映射"]
+    assert report.sheetnames == ["总览", "本周行动", "客户分级", "资料完整性", "流失预警", "生日台历", "数据问题", "列映射"]
 
 
 def test_grade_sheet_shows_computed_beside_written_grade(report):

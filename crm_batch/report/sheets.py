@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from crm_batch import almanac
 from crm_batch.pipeline import WeeklyResult
 from crm_batch.report.workbook import Column, Table
 from crm_batch.rules.churn import RISK_ORDER
@@ -129,6 +130,68 @@ def churn_frame(result: WeeklyResult) -> pd.DataFrame:
     return frame.drop(columns="_risk")
 
 
+ACTION_COLUMNS = [
+    Column("日期", "date", "date", width=11),
+    Column("经纪人", "agent"),
+    Column("客户编号", "customer_id"),
+    Column("客户姓名", "name"),
+    Column("电话", "phone", width=13),
+    Column("等级", "grade", width=6),
+    Column("行动类型", "types", width=16),
+    Column("原因", "reasons", width=60),
+    Column("话术/短信草稿", "draft", width=60),
+    Column("优先级", "priority", width=7),
+]
+
+
+def actions_frame(result: WeeklyResult) -> pd.DataFrame:
+    """本周行动: by agent and day, the most urgent first."""
+    people = result.register.customers[["customer_id", "name", "phone", "agent"]].join(result.profiles[["grade"]])
+    frame = result.actions.join(people, on="cust")
+    return frame.sort_values(["agent", "date", "_rank", "name"], kind="stable", na_position="last")
+
+
+WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
+CALENDAR_NAMES_PER_DAY = 8  # more than this in one cell is summarised as “等 N 人”
+CALENDAR_COLUMNS = [Column("月份", "月份", width=10), Column("第几周", "第几周", width=7),
+                    *[Column(day, day, "wrap", width=22) for day in WEEKDAYS]]
+
+
+def birthday_calendar_frame(result: WeeklyResult) -> pd.DataFrame:
+    """生日台历: this month's and next month's birthdays, one row per week, one column per weekday."""
+    first = pd.Timestamp(result.week.monday).replace(day=1)
+    last = first + pd.DateOffset(months=2) - pd.Timedelta(days=1)
+    parsed = result.dates.get("birthday")
+    found = almanac.birthday_dates(parsed, first.date(), last.date()) if parsed is not None else None
+    people = result.register.customers[["name", "agent"]]
+    cells: dict[pd.Timestamp, str] = {}
+    if found is not None and len(found):
+        who = people.loc[found["row"]].reset_index(drop=True)
+        found = found.reset_index(drop=True)
+        tag = (who["name"].astype("string").fillna("（无名）") + "·" + who["agent"].astype("string").fillna("")
+               + pd.Series(["（农历）" if lunar else "" for lunar in found["lunar"]], dtype="string"))
+        by_day = tag.groupby(found["date"]).agg(list)
+        for day, names in by_day.items():
+            shown = names[:CALENDAR_NAMES_PER_DAY]
+            more = len(names) - len(shown)
+            cells[day] = "\n".join(shown) + (f"\n…等 {len(names)} 人" if more else "")
+    rows = []
+    for month_start in (first, first + pd.DateOffset(months=1)):
+        month_end = month_start + pd.DateOffset(months=1) - pd.Timedelta(days=1)
+        monday = month_start - pd.Timedelta(days=month_start.weekday())
+        week_no = 1
+        while monday <= month_end:
+            row = {"月份": f"{month_start.year}年{month_start.month}月", "第几周": week_no}
+            for offset, name in enumerate(WEEKDAYS):
+                day = monday + pd.Timedelta(days=offset)
+                if month_start <= day <= month_end:
+                    row[name] = f"{day.day}日" + ("\n" + cells[day] if day in cells else "")
+            rows.append(row)
+            monday += pd.Timedelta(days=7)
+            week_no += 1
+    return pd.DataFrame(rows, columns=[c.key for c in CALENDAR_COLUMNS])
+
+
 def overview_frame(result: WeeklyResult) -> pd.DataFrame:
     register = result.register
     rows = [
@@ -142,6 +205,7 @@ def overview_frame(result: WeeklyResult) -> pd.DataFrame:
         ("活动数", len(register.events)),
         ("资料达标客户", f"{int(result.profiles['passed'].sum())} / {len(result.profiles)}"),
         ("计算等级与登记等级不符", int(result.profiles["mismatch"].sum())),
+        ("本周行动", f"{len(result.actions)} 条（高优先级 {int(result.actions['priority'].eq('高').sum())} 条）"),
         ("流失预警客户", _risk_counts(result.profiles["risk"])),
         *_pass_rates(result),
         ("数据问题", len(register.findings)),
@@ -167,9 +231,11 @@ def weekly_tables(result: WeeklyResult) -> list[Table]:
     register = result.register
     return [
         Table("总览", [Column("项目", "项目", width=14), Column("内容", "内容", width=80)], overview_frame(result)),
+        Table("本周行动", ACTION_COLUMNS, actions_frame(result), note="本周没有需要安排的行动。"),
         Table("客户分级", GRADE_COLUMNS, grade_frame(result)),
         Table("资料完整性", COMPLETENESS_COLUMNS, completeness_frame(result)),
         Table("流失预警", CHURN_COLUMNS, churn_frame(result), note="本周没有需要预警的客户。"),
+        Table("生日台历", CALENDAR_COLUMNS, birthday_calendar_frame(result)),
         Table("数据问题", PROBLEM_COLUMNS, register.findings.frame(), note="没有发现数据问题。"),
         Table("列映射", MAPPING_COLUMNS, register.mapping),
     ]
@@ -183,7 +249,9 @@ def agent_tables(result: WeeklyResult, agent: str) -> list[Table]:
     rows = mine[["_file", "_sheet", "_row"]].rename(columns={"_file": "文件", "_sheet": "工作表", "_row": "行号"})
     rows["行号"] = rows["行号"].astype("Int64")
     own_problems = problems.merge(rows.drop_duplicates(), on=["文件", "工作表", "行号"], how="inner")
+    actions = actions_frame(result)
     return [
+        Table("本周行动", ACTION_COLUMNS, actions[actions["agent"] == agent], note="你本周没有需要安排的行动。"),
         Table("客户名单", CUSTOMER_LIST_COLUMNS, mine),
         Table("数据问题", PROBLEM_COLUMNS, own_problems, note="你的客户没有数据问题。"),
     ]

@@ -32,7 +32,7 @@ class Column:
 
     header: str
     key: str
-    kind: str = "text"  # text | date | datetime | int | number | money | percent
+    kind: str = "text"  # text | wrap (several lines) | date | datetime | int | number | money | percent
     width: float | None = None
 
 
@@ -65,10 +65,13 @@ class _Formats:
         self.header = book.add_format({**base, "bold": True, "bg_color": "#1F4E78", "font_color": "#FFFFFF",
                                        "border": 1, "text_wrap": True, "align": "center"})
         self.text = book.add_format({**base, "text_wrap": False})
+        self.wrap = book.add_format({**base, "text_wrap": True, "valign": "top"})
         self.kinds = {kind: book.add_format({**base, "num_format": fmt}) for kind, fmt in NUMBER_FORMATS.items()}
         self.note = book.add_format({**base, "italic": True, "font_color": "#7F7F7F"})
 
     def for_kind(self, kind: str) -> xlsxwriter.format.Format:
+        if kind == "wrap":
+            return self.wrap
         return self.kinds.get(kind, self.text)
 
 
@@ -124,6 +127,7 @@ def _write_table(book: xlsxwriter.Workbook, formats: _Formats, table: Table) -> 
             else:
                 sheet.write_number(row, col, value, fmt)
         sheet.set_column(col, col, _column_width(column, values), fmt)
+    _fit_row_heights(sheet, table)
     last_col = max(len(table.columns) - 1, 0)
     if frame.empty and table.note:
         sheet.write_string(1, 0, table.note, formats.note)
@@ -136,6 +140,17 @@ def _write_table(book: xlsxwriter.Workbook, formats: _Formats, table: Table) -> 
     sheet.repeat_rows(0)
     sheet.set_header(f"&L&\"微软雅黑,Bold\"{table.sheet}")
     sheet.set_footer("&C第 &P 页，共 &N 页")
+
+
+def _fit_row_heights(sheet: xlsxwriter.worksheet.Worksheet, table: Table) -> None:
+    """Rows with several lines in a wrap column are made tall enough to show them all."""
+    wrapped = [c.key for c in table.columns if c.kind == "wrap" and c.key in table.frame]
+    if not wrapped:
+        return
+    lines = pd.concat([table.frame[k].astype("string").str.count("\n").fillna(0) + 1 for k in wrapped], axis=1)
+    for row, count in enumerate(lines.max(axis=1).astype(int).tolist(), start=1):  # a small calendar-like sheet
+        if count > 1:
+            sheet.set_row(row, min(409, 14 * count))
 
 
 def write_workbook(path: Path, tables: list[Table]) -> Path:

@@ -1,0 +1,329 @@
+"""本周行动: who each agent calls, greets or visits on each day of the plan week, and why.
+
+Every source of SPEC §5 yields rows of one shape — customer (index label),
+date, action type, reason, occasion, detail — for dates inside the plan week:
+
+- cadence calls on the days they fall due (A daily, B every 3 days …; key
+  accounts every 3 days; buyers and D the quarterly revisit);
+- birthdays and anniversaries (solar or lunar), handled by relationship, and
+  birthday-event invitations for top grades and key accounts 14–21 days ahead;
+- a greeting to every customer on each holiday and solar term;
+- follow-ups the agent planned (下次跟进时间) in the week;
+- 外拓 leads not yet called within their 7 days;
+- post-sale revisits and maintenance reminders (car preset);
+- company events: every eligible customer is notified ahead of the day.
+
+`merge_actions` folds one customer's several reasons on one day into one row,
+led by the most urgent; the SMS draft is rendered for that lead afterwards.
+Customers whose 战败 was approved get no actions: they are gone by decision.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from crm_batch import almanac
+from crm_batch.calendar import PlanWeek
+from crm_batch.rules import column
+from crm_batch.rules.completeness import LOST_STAGE, OWNER_STAGES
+from crm_batch.rules_config import Rules
+
+PRIORITIES = ("高", "中", "低")
+LONG_COLUMNS = ["cust", "date", "action_type", "reason", "occasion", "detail"]
+ALL_WORDS = ("全部", "所有", "全体")
+
+
+def _day(value: pd.Series) -> pd.Series:
+    return value.dt.month.astype("string") + "月" + value.dt.day.astype("string") + "日"
+
+
+def _rows(cust: pd.Index | np.ndarray, date, action_type: str | pd.Series, reason, occasion=None, detail=None):
+    frame = pd.DataFrame({"cust": np.asarray(cust), "date": pd.to_datetime(np.asarray(date)).normalize()})
+    frame["action_type"] = action_type if isinstance(action_type, str) else np.asarray(action_type)
+    for key, value in (("reason", reason), ("occasion", occasion), ("detail", detail)):
+        frame[key] = pd.Series(np.asarray(value, dtype=object) if value is not None and not isinstance(value, str)
+                               else value, index=frame.index, dtype="string")
+    return frame[LONG_COLUMNS]
+
+
+def active_customers(customers: pd.DataFrame, profiles: pd.DataFrame) -> pd.Series:
+    """Everyone but a 战败 the manager approved."""
+    lost = profiles["stage"].astype("string").eq(LOST_STAGE).fillna(False)
+    approved = column(customers, "lost_approved").astype("string").eq("是").fillna(False)
+    return ~(lost & approved).astype(bool)
+
+
+def cadence_calls(profiles: pd.DataFrame, week: PlanWeek, rules: Rules) -> pd.DataFrame:
+    """A call on every day the customer's interval falls due inside the week; overdue ones on Monday."""
+    monday, sunday = pd.Timestamp(week.monday), pd.Timestamp(week.sunday)
+    interval = profiles["interval_days"].astype("int64").clip(lower=1)
+    first = profiles["next_due"].clip(lower=monday)
+    key_account = profiles["referral"].notna()
+    kind = pd.Series(np.where(key_account, "大客户回访",
+                              np.where(interval >= rules["cadence"]["revisit_days"], "季度回访", "电话回访")),
+                     index=profiles.index)
+    last = profiles["last_contact"]
+    overdue_days = (monday - profiles["next_due"]).dt.days
+    seen = pd.Series(np.where(last.notna(), "最近联系 " + last.dt.strftime("%Y-%m-%d").fillna(""), "从未联系"),
+                     index=profiles.index, dtype="string")
+    parts = []
+    for k in range(7):  # at most seven due days a week: a loop over days, never over customers
+        day = first + pd.to_timedelta(interval * k, unit="D")
+        due = day <= sunday
+        if not due.any():
+            break
+        note = seen if k == 0 else pd.Series("按频率继续联系", index=profiles.index, dtype="string")
+        if k == 0:
+            late = (overdue_days > 0) & due
+            note = note.mask(late, note + "，已逾期 " + overdue_days.astype("string") + " 天")
+        reason = profiles["cadence_rule"].astype("string") + "；" + note
+        parts.append(_rows(profiles.index[due], day[due], kind[due], reason[due]))
+    return pd.concat(parts, ignore_index=True) if parts else _rows([], [], "", [])
+
+
+def _relationship(customers: pd.DataFrame, profiles: pd.DataFrame, rules: Rules) -> pd.Series:
+    """close / ordinary / distant: the words in 关系亲疏, and A grade or key accounts are close."""
+    cfg = rules["actions"]
+    text = column(customers, "relationship").astype("string").fillna("")
+    close = text.str.contains("|".join(cfg["close_words"]), regex=True) if cfg["close_words"] else False
+    distant = text.str.contains("|".join(cfg["distant_words"]), regex=True) if cfg["distant_words"] else False
+    top = profiles["grade"].astype("string").isin(cfg["top_grades"]).fillna(False) | profiles["referral"].notna()
+    return pd.Series(np.select([close | top, distant], ["close", "distant"], "ordinary"), index=customers.index)
+
+
+def _dated(parsed: pd.DataFrame, start, end) -> pd.DataFrame:
+    """Occurrences of parsed birthdays in [start, end], with their lunar label."""
+    found = almanac.birthday_dates(parsed, start, end)
+    if found.empty:
+        return found.assign(label=pd.Series(dtype="string"))
+    source = parsed.loc[found["row"], ["month", "day", "leap"]].to_numpy()
+    labels = {(m, d, bool(leap)): almanac.lunar_label(int(m), int(d), bool(leap)) for m, d, leap in
+              {tuple(r) for r in source[found["lunar"].to_numpy()]}}
+    found["label"] = [labels[(m, d, bool(leap))] if lunar else "" for (m, d, leap), lunar in
+                      zip(source, found["lunar"].to_numpy(), strict=True)]
+    return found
+
+
+def birthdays(customers: pd.DataFrame, profiles: pd.DataFrame, parsed: dict[str, pd.DataFrame], week: PlanWeek,
+              rules: Rules) -> pd.DataFrame:
+    """Birthdays and anniversaries in the week, by relationship; invitations for the top ones ahead."""
+    cfg = rules["actions"]
+    how = _relationship(customers, profiles, rules).map(cfg["birthday"])
+    parts = []
+    for field, name in (("birthday", "生日"), ("anniversary", "纪念日")):
+        if field not in parsed:
+            continue
+        found = _dated(parsed[field], week.monday, week.sunday)
+        if found.empty:
+            continue
+        cust = found["row"].to_numpy()
+        when = _day(found["date"]) + found["label"].where(found["label"] == "", "（" + found["label"] + "）")
+        age = found["age"].astype("string")
+        turned = pd.Series(np.where(found["age"].notna() & (name == "生日"), "，" + age.fillna("") + " 岁", ""),
+                           index=found.index)
+        action = how.loc[cust].to_numpy()
+        reason = name + " " + when + turned + " → " + action
+        parts.append(_rows(cust, found["date"], name + "祝福", reason, name, action))
+    if "birthday" in parsed:
+        low, high = cfg["birthday_invite_days"]
+        top = profiles["grade"].astype("string").isin(cfg["top_grades"]).fillna(False) | profiles["referral"].notna()
+        ahead = _dated(parsed["birthday"][top], week.monday + pd.Timedelta(days=low), week.sunday
+                       + pd.Timedelta(days=high))
+        invite_on = (ahead["date"] - pd.Timedelta(days=high)).clip(lower=pd.Timestamp(week.monday))
+        fits = (ahead["date"] - invite_on).dt.days.between(low, high) & (invite_on <= pd.Timestamp(week.sunday))
+        ahead, invite_on = ahead[fits], invite_on[fits]
+        if len(ahead):
+            reason = ("生日 " + _day(ahead["date"]) + "（" + (ahead["date"] - invite_on).dt.days.astype("string")
+                      + f" 天后），A 级或大客户提前 {low}–{high} 天邀约参加生日会")
+            parts.append(_rows(ahead["row"], invite_on, "生日会邀约", reason, "生日会", _day(ahead["date"])))
+    return pd.concat(parts, ignore_index=True) if parts else _rows([], [], "", [])
+
+
+def greetings(index: pd.Index, week: PlanWeek, rules: Rules) -> pd.DataFrame:
+    """Every holiday and solar term in the week: a greeting to every customer."""
+    cal = rules["calendar"]
+    days = almanac.occasions(week.monday, week.sunday, cal["holidays"], cal["solar_terms"])
+    parts = []
+    for day in days.itertuples(index=False):  # a week has one or two occasions
+        kind = "节日问候" if day.kind == almanac.HOLIDAY else "节气问候"
+        reason = f"{day.name}（{day.date.month}月{day.date.day}日）{day.kind}问候"
+        parts.append(_rows(index, np.full(len(index), day.date), kind, np.full(len(index), reason), day.name))
+    return pd.concat(parts, ignore_index=True) if parts else _rows([], [], "", [])
+
+
+def planned_follow_ups(customers: pd.DataFrame, contacts: pd.DataFrame, week: PlanWeek) -> pd.DataFrame:
+    """下次跟进时间 the agent wrote that falls in the week, with what was said last time."""
+    if not len(contacts) or "next_contact_at" not in contacts:
+        return _rows([], [], "", [])
+    planned = contacts[contacts["next_contact_at"].between(pd.Timestamp(week.monday), pd.Timestamp(week.sunday))]
+    position = pd.Series(customers.index, index=customers["customer_id"].to_numpy())
+    position = position[~position.index.duplicated()]
+    cust = position.reindex(planned["customer_id"].to_numpy()).to_numpy()
+    keep = pd.notna(cust)
+    planned = planned[keep]
+    said = column(planned, "content").astype("string")
+    when = planned["contact_at"].dt.strftime("%m-%d").fillna("日期不详")
+    method = column(planned, "method").astype("string").fillna("跟进")
+    reason = ("上次" + method + "（" + when + "）约定 " + planned["next_contact_at"].dt.strftime("%m-%d") + " 回访"
+              + ("：" + said).fillna(""))
+    return _rows(cust[keep], planned["next_contact_at"], "计划回访", reason, None, said)
+
+
+def outreach_calls(customers: pd.DataFrame, contacts: pd.DataFrame, profiles: pd.DataFrame, week: PlanWeek,
+                   rules: Rules) -> pd.DataFrame:
+    """外拓 leads with no contact since the outreach: call and invite within the rule's days."""
+    days = rules["actions"]["outreach_days"]
+    monday, sunday = pd.Timestamp(week.monday), pd.Timestamp(week.sunday)
+    out = pd.to_datetime(column(customers, "outreach_at"), errors="coerce")
+    lead = profiles["stage"].astype("string").eq("外拓").fillna(False) & out.notna() & (out <= sunday)
+    if len(contacts) and "contact_at" in contacts:
+        latest = contacts.groupby("customer_id")["contact_at"].max()
+        since = pd.to_datetime(latest.reindex(customers["customer_id"].to_numpy()).to_numpy())
+        called = pd.Series(since, index=customers.index) >= out
+    else:
+        called = pd.Series(False, index=customers.index)
+    deadline = out + pd.Timedelta(days=days)
+    due = lead & ~called.fillna(False) & (deadline >= monday - pd.Timedelta(days=7))
+    on = out[due].clip(lower=monday)
+    late = deadline[due] < monday
+    by = "，须在 " + deadline[due].dt.strftime("%m-%d") + " 前电话并邀约到访"
+    text = "外拓 " + out[due].dt.strftime("%m-%d") + by.mask(late, f"，已超过 {days} 天仍未电话，尽快补上")
+    return _rows(on.index, on, "外拓回访", text)
+
+
+def add_months(base: pd.Series, months: pd.Series | int) -> pd.Series:
+    """base + N calendar months, vectorised; a day the month lacks falls on its last day (01-31 + 1 → 02-28)."""
+    total = base.dt.year * 12 + base.dt.month - 1 + months
+    first = pd.to_datetime(pd.DataFrame({"year": total // 12, "month": total % 12 + 1, "day": 1}))
+    day = np.minimum(base.dt.day, first.dt.days_in_month)
+    return first + pd.to_timedelta(day - 1, unit="D")
+
+
+def post_sale(customers: pd.DataFrame, profiles: pd.DataFrame, week: PlanWeek, rules: Rules) -> pd.DataFrame:
+    """Revisits N months after the deal or delivery, and maintenance reminders every M months."""
+    cfg = rules["actions"]
+    monday, sunday = pd.Timestamp(week.monday), pd.Timestamp(week.sunday)
+    base = pd.to_datetime(column(customers, "handover_at"), errors="coerce").fillna(
+        pd.to_datetime(column(customers, "signed_at"), errors="coerce"))
+    base = base[profiles["stage"].astype("string").isin(OWNER_STAGES).fillna(False) & base.notna()]
+    if base.empty:
+        return _rows([], [], "", [])
+    since = "成交/交付 " + base.dt.strftime("%Y-%m-%d")
+    parts = []
+    for months in cfg["post_sale_months"]:
+        day = add_months(base, months)
+        hit = day.between(monday, sunday)
+        parts.append(_rows(base.index[hit], day[hit], "售后回访",
+                           since[hit] + f"，已满 {months} 个月 → 回访置换、增购意向", None, f"{months} 个月"))
+    every = cfg["maintenance_months"]
+    if every:
+        elapsed = (monday.year - base.dt.year) * 12 + (monday.month - base.dt.month)
+        for step in (0, 1):  # the due multiple of `every` is this one or the next
+            months = (elapsed // every + step) * every
+            day = add_months(base, months)
+            hit = day.between(monday, sunday) & (months > 0)
+            parts.append(_rows(base.index[hit], day[hit], "保养提醒",
+                               since[hit] + "，已满 " + months[hit].astype("string") + " 个月 → 提醒保养", None,
+                               months[hit].astype("string") + " 个月"))
+    return pd.concat(parts, ignore_index=True) if parts else _rows([], [], "", [])
+
+
+def _eligible(target: str | None, profiles: pd.DataFrame, rules: Rules) -> tuple[pd.Series, str]:
+    """Which customers an event's 邀约对象 names: stages, lifecycles or grades; everyone when it says so."""
+    text = (target or "").strip()
+    if not text or any(word in text for word in ALL_WORDS):
+        return pd.Series(True, index=profiles.index), "全部客户"
+    stage = profiles["stage"].astype("string")
+    life = profiles["lifecycle"].astype("string")
+    grade = profiles["grade"].astype("string")
+    hit = pd.Series(False, index=profiles.index)
+    named = []
+    for canonical, words in rules["vocab"]["stages"].items():
+        if any(w in text for w in words) or canonical in text:
+            hit |= stage.eq(canonical).fillna(False)
+            named.append(canonical)
+    for name in ("潜在", "准客户", "成交", "忠诚", "沉睡"):
+        if name in text:
+            hit |= life.eq(name).fillna(False)
+            named.append(name)
+    for level in rules.grade_levels:
+        if f"{level}级" in text.upper() or f"{level}类" in text.upper():
+            hit |= grade.eq(level).fillna(False)
+            named.append(f"{level}级")
+    if not named:
+        return pd.Series(True, index=profiles.index), f"邀约对象“{text}”无法识别，通知全部客户"
+    return hit.astype(bool), "、".join(dict.fromkeys(named))
+
+
+def event_notices(events: pd.DataFrame, profiles: pd.DataFrame, week: PlanWeek, rules: Rules) -> pd.DataFrame:
+    """Company events in the week or within the notice days after it: notify every eligible customer."""
+    if not len(events) or "event_date" not in events:
+        return _rows([], [], "", [])
+    notice = rules["actions"]["event_notice_days"]
+    monday, sunday = pd.Timestamp(week.monday), pd.Timestamp(week.sunday)
+    dated = events[events["event_date"].between(monday, sunday + pd.Timedelta(days=notice))]
+    parts = []
+    for event in dated.itertuples(index=False):  # a handful of events, never a loop over customers
+        on = max(monday, event.event_date - pd.Timedelta(days=notice))
+        if on > sunday:
+            continue
+        who, named = _eligible(getattr(event, "event_target", None), profiles, rules)
+        name = str(event.event_name) if pd.notna(getattr(event, "event_name", None)) else "公司活动"
+        when = f"{event.event_date.month}月{event.event_date.day}日"
+        reason = f"活动“{name}”{when}举行，通知{named}"
+        index = profiles.index[who.to_numpy()]
+        parts.append(_rows(index, np.full(len(index), on), "活动通知", np.full(len(index), reason), name,
+                           np.full(len(index), when)))
+    return pd.concat(parts, ignore_index=True) if parts else _rows([], [], "", [])
+
+
+def plan_actions(customers: pd.DataFrame, contacts: pd.DataFrame, events: pd.DataFrame, profiles: pd.DataFrame,
+                 parsed: dict[str, pd.DataFrame], week: PlanWeek, rules: Rules) -> pd.DataFrame:
+    """Every action of the week, one row per source, for active customers only."""
+    active = active_customers(customers, profiles)
+    mine = profiles[active]
+    long = pd.concat(
+        [
+            cadence_calls(mine, week, rules),
+            birthdays(customers[active], mine, {k: v[active] for k, v in parsed.items()}, week, rules),
+            greetings(mine.index, week, rules),
+            planned_follow_ups(customers[active], contacts, week),
+            outreach_calls(customers[active], contacts, mine, week, rules),
+            post_sale(customers[active], mine, week, rules),
+            event_notices(events, mine, week, rules),
+        ],
+        ignore_index=True,
+    )
+    inside = long["date"].between(pd.Timestamp(week.monday), pd.Timestamp(week.sunday))
+    return long[inside & long["action_type"].ne("")].reset_index(drop=True)
+
+
+def merge_actions(long: pd.DataFrame, profiles: pd.DataFrame, rules: Rules) -> pd.DataFrame:
+    """One row per customer and day: types and reasons joined, led by the most urgent; priority the highest."""
+    cfg = rules["actions"]
+    order = {kind: i for i, kind in enumerate(cfg["priority"])}
+    ranks = {kind: PRIORITIES.index(level) for kind, level in cfg["priority"].items()}
+    rank = long["action_type"].map(ranks).fillna(len(PRIORITIES) - 1).astype("int64")
+    top = profiles["grade"].astype("string").isin(cfg["top_grades"]).fillna(False)
+    calls = long["action_type"].isin(["电话回访", "季度回访"]).to_numpy()
+    rank = rank.mask(calls & top.reindex(long["cust"]).to_numpy(), 0)
+    frame = long.assign(_rank=rank.to_numpy(), _order=long["action_type"].map(order).fillna(len(order)).to_numpy())
+    frame = frame.sort_values(["cust", "date", "_rank", "_order"], kind="stable").drop_duplicates(
+        ["cust", "date", "action_type", "reason"])
+    keys = ["cust", "date"]
+    several = frame.duplicated(keys, keep=False)
+    single = frame[~several]
+    lead = frame[several].drop_duplicates(keys)
+    if several.any():
+        joined = frame[several].groupby(keys, sort=False).agg(
+            types=("action_type", lambda s: "、".join(dict.fromkeys(s))),
+            reasons=("reason", lambda s: "；".join(s.dropna())),
+        )
+        lead = lead.join(joined, on=keys)
+    else:
+        lead = lead.assign(types=pd.Series(dtype="string"), reasons=pd.Series(dtype="string"))
+    single = single.assign(types=single["action_type"], reasons=single["reason"])
+    out = pd.concat([single, lead], ignore_index=True)
+    out["priority"] = np.asarray(PRIORITIES, dtype=object)[out["_rank"].to_numpy(dtype=int)]
+    return out.drop(columns=["_order", "reason"]).rename(columns={"action_type": "lead_type"})

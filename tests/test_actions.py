@@ -1,0 +1,204 @@
+"""本周行动 (SPEC §5): a hand-built register and the exact actions expected for plan week 2026-W48.
+
+Plan week: Monday 2026-11-23 to Sunday 2026-11-29; no holiday or solar term falls in it
+(小雪 is 11-22, 大雪 12-07), so greetings are tested on the weeks that have them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from crm_batch import almanac
+from crm_batch.calendar import PlanWeek
+from crm_batch.rules.actions import add_months, merge_actions, plan_actions
+from crm_batch.rules.cadence import contact_cadence
+from crm_batch.rules.churn import churn_flags
+from crm_batch.rules.lifecycle import lifecycle
+from crm_batch.rules_config import load_rules
+
+WEEK = PlanWeek.containing(dt.date(2026, 11, 23))
+DATE_FIELDS = ("registered_at", "signed_at", "handover_at", "outreach_at")
+
+
+def plan(people: list[dict], contacts: list[tuple] = (), events: list[dict] = (), week: PlanWeek = WEEK,
+         preset: str | None = None, merged: bool = False) -> pd.DataFrame:
+    """Actions for customers given as dicts (stage, grade, referral, fields…); contacts as (id, date, method, next)."""
+    rules = load_rules(preset)
+    customers = pd.DataFrame([{k: v for k, v in p.items() if k not in ("stage", "grade", "referral")}
+                              for p in people])
+    for key in DATE_FIELDS:
+        if key in customers:
+            customers[key] = pd.to_datetime(customers[key])
+    log = pd.DataFrame(list(contacts), columns=["customer_id", "contact_at", "method", "next_contact_at"])
+    log["contact_at"] = pd.to_datetime(log["contact_at"])
+    log["next_contact_at"] = pd.to_datetime(log["next_contact_at"])
+    log["content"] = "介绍户型"
+    profiles = pd.DataFrame({"stage": [p.get("stage", "来访") for p in people],
+                             "grade": [p.get("grade", "C") for p in people],
+                             "referral": [p.get("referral") for p in people]})
+    profiles = profiles.join(contact_cadence(customers, log, profiles, week.monday, rules))
+    profiles = profiles.join(churn_flags(customers, log, profiles, week.monday, rules))
+    profiles = profiles.join(lifecycle(customers, profiles, rules))
+    dates = {}
+    if "birthday" in customers:
+        kind = customers.get("birthday_type")
+        dates["birthday"] = almanac.parse_birthdays(customers["birthday"], kind, reference_year=week.sunday.year)
+    event_frame = pd.DataFrame(list(events), columns=["event_name", "event_date", "event_target"])
+    event_frame["event_date"] = pd.to_datetime(event_frame["event_date"])
+    long = plan_actions(customers, log, event_frame, profiles, dates, week, rules)
+    out = merge_actions(long, profiles, rules) if merged else long
+    out = out.assign(who=customers["customer_id"].reindex(out["cust"]).to_numpy())
+    return out.sort_values(["who", "date"], kind="stable").reset_index(drop=True)
+
+
+def days(frame: pd.DataFrame, who: str, kind: str | None = None) -> list[str]:
+    rows = frame[(frame["who"] == who) & ((frame["action_type"] == kind) if kind else True)]
+    return [d.strftime("%m-%d") for d in rows["date"]]
+
+
+def test_cadence_calls_fall_on_their_due_days():
+    frame = plan(
+        [
+            {"customer_id": "A1", "grade": "A"},   # last 11-20, daily → due 11-21, overdue: every day
+            {"customer_id": "B1", "grade": "B"},   # last 11-22, every 3 days → 11-25, 11-28
+            {"customer_id": "C1", "grade": "C"},   # last 11-01, every 15 days → due 11-16: Monday only
+            {"customer_id": "D1", "grade": "D"},   # last 09-01, quarterly → due 11-30: nothing this week
+            {"customer_id": "K1", "grade": "C", "referral": "老母鸡"},  # last 11-21, every 3 days → 11-24, 11-27
+        ],
+        contacts=[("A1", "2026-11-20", "电话", None), ("B1", "2026-11-22", "电话", None),
+                  ("C1", "2026-11-01", "电话", None), ("D1", "2026-09-01", "电话", None),
+                  ("K1", "2026-11-21", "来访", None)],
+    )
+    assert days(frame, "A1", "电话回访") == ["11-23", "11-24", "11-25", "11-26", "11-27", "11-28", "11-29"]
+    assert days(frame, "B1", "电话回访") == ["11-25", "11-28"]
+    assert days(frame, "C1", "电话回访") == ["11-23"]
+    assert days(frame, "D1") == []
+    assert days(frame, "K1", "大客户回访") == ["11-24", "11-27"]
+    first_a = frame[frame["who"] == "A1"].iloc[0]
+    assert first_a["reason"] == "A 级每 1 天至少联系一次；最近联系 2026-11-20，已逾期 2 天"
+    assert frame[frame["who"] == "C1"].iloc[0]["reason"].endswith("最近联系 2026-11-01，已逾期 7 天")
+
+
+def test_buyers_get_the_quarterly_revisit():
+    frame = plan([{"customer_id": "O1", "stage": "业主", "grade": "A"}], contacts=[("O1", "2026-08-26", "电话", None)])
+    assert days(frame, "O1", "季度回访") == ["11-24"]  # 08-26 + 90 days
+
+
+def test_birthdays_solar_and_lunar_by_relationship():
+    frame = plan([
+        {"customer_id": "S1", "birthday": "1980-11-25", "relationship": "一般"},
+        {"customer_id": "L1", "birthday": "农历十月十五", "relationship": "关系很好"},  # 2026-11-23
+        {"customer_id": "F1", "birthday": "1990/11/29", "relationship": "疏远"},
+        {"customer_id": "T1", "birthday": "1985-11-28", "birthday_type": "农历"},  # 农历十一月廿八: January
+    ], contacts=[(c, "2026-11-22", "电话", None) for c in ("S1", "L1", "F1", "T1")])
+    births = frame[frame["action_type"] == "生日祝福"].set_index("who")
+    assert births["date"].dt.strftime("%m-%d").to_dict() == {"F1": "11-29", "L1": "11-23", "S1": "11-25"}
+    assert births.loc["S1", "reason"] == "生日 11月25日，46 岁 → 电话祝福，寄送贺卡"
+    assert births.loc["L1", "reason"] == "生日 11月23日（农历十月十五） → 上门拜访，送鲜花和蛋糕"
+    assert births.loc["F1", "detail"] == "发送祝福短信"
+
+
+def test_top_customers_are_invited_to_a_birthday_event_14_to_21_days_ahead():
+    frame = plan([
+        {"customer_id": "A1", "grade": "A", "birthday": "1980-12-10"},  # 17 days after Monday → invite Monday
+        {"customer_id": "A2", "grade": "A", "birthday": "1980-12-16"},  # 12-16 − 21 = 11-25
+        {"customer_id": "A3", "grade": "A", "birthday": "1980-12-21"},  # 12-21 − 21 = 11-30: next week
+        {"customer_id": "B1", "grade": "B", "birthday": "1980-12-10"},  # not a top grade
+    ], contacts=[(c, "2026-11-22", "电话", None) for c in ("A1", "A2", "A3", "B1")])
+    invites = frame[frame["action_type"] == "生日会邀约"]
+    assert list(zip(invites["who"], invites["date"].dt.strftime("%m-%d"), strict=True)) == [
+        ("A1", "11-23"), ("A2", "11-25")]
+    assert invites.iloc[0]["reason"] == "生日 12月10日（17 天后），A 级或大客户提前 14–21 天邀约参加生日会"
+
+
+@pytest.mark.parametrize(
+    ("monday", "kind", "name", "day"),
+    [("2026-12-21", "节日问候", "冬至", "12-22"), ("2026-12-07", "节气问候", "大雪", "12-07"),
+     ("2026-09-21", "节日问候", "中秋", "09-25"), ("2027-02-01", "节日问候", "春节", "02-06")],
+)
+def test_every_customer_is_greeted_on_holidays_and_solar_terms(monday, kind, name, day):
+    week = PlanWeek.containing(dt.date.fromisoformat(monday))
+    frame = plan([{"customer_id": "X1"}, {"customer_id": "X2", "stage": "战败", "lost_approved": "否"},
+                  {"customer_id": "X3", "stage": "战败", "lost_approved": "是"}], week=week)
+    greet = frame[(frame["action_type"] == kind) & (frame["occasion"] == name)]
+    assert list(greet["who"]) == ["X1", "X2"]  # an approved 战败 is not greeted
+    assert set(greet["date"].dt.strftime("%m-%d")) == {day}
+
+
+def test_planned_follow_ups_in_the_week():
+    frame = plan([{"customer_id": "P1", "grade": "D"}],
+                 contacts=[("P1", "2026-11-18", "电话", "2026-11-26"), ("P1", "2026-11-10", "电话", "2026-12-01")])
+    planned = frame[frame["action_type"] == "计划回访"]
+    assert days(planned, "P1") == ["11-26"]
+    assert planned.iloc[0]["reason"] == "上次电话（11-18）约定 11-26 回访：介绍户型"
+
+
+def test_outreach_leads_are_called_within_seven_days():
+    frame = plan([
+        {"customer_id": "W1", "stage": "外拓", "outreach_at": "2026-11-20"},
+        {"customer_id": "W2", "stage": "外拓", "outreach_at": "2026-11-10"},  # 7 days ran out 11-17
+        {"customer_id": "W3", "stage": "外拓", "outreach_at": "2026-11-01"},  # long gone: churn flags, not this
+        {"customer_id": "W4", "stage": "外拓", "outreach_at": "2026-11-20"},  # already called
+    ], contacts=[("W4", "2026-11-21", "电话", None)])
+    calls = frame[frame["action_type"] == "外拓回访"].set_index("who")
+    assert list(calls.index) == ["W1", "W2"]
+    assert calls.loc["W1", "reason"] == "外拓 11-20，须在 11-27 前电话并邀约到访"
+    assert calls.loc["W2", "reason"] == "外拓 11-10，已超过 7 天仍未电话，尽快补上"
+    assert set(calls["date"].dt.strftime("%m-%d")) == {"11-23"}
+
+
+def test_car_dealer_post_sale_revisits_and_maintenance():
+    frame = plan([
+        {"customer_id": "R1", "stage": "业主", "handover_at": "2023-11-25"},  # 36 months on 11-25
+        {"customer_id": "M1", "stage": "成交", "signed_at": "2026-05-26"},  # 6 months on 11-26
+        {"customer_id": "M2", "stage": "成交", "signed_at": "2026-05-01"},  # 6 months on 11-01: not this week
+    ], contacts=[(c, "2026-11-22", "电话", None) for c in ("R1", "M1", "M2")], preset="auto_dealer")
+    assert days(frame, "R1", "售后回访") == ["11-25"]
+    assert days(frame, "M1", "保养提醒") == ["11-26"]
+    assert days(frame, "M2", "保养提醒") == []
+    assert frame[frame["action_type"] == "售后回访"].iloc[0]["reason"] == \
+        "成交/交付 2023-11-25，已满 36 个月 → 回访置换、增购意向"
+
+
+def test_real_estate_has_no_post_sale_schedule():
+    frame = plan([{"customer_id": "R1", "stage": "业主", "handover_at": "2023-11-25"}],
+                 contacts=[("R1", "2026-11-22", "电话", None)])
+    assert days(frame, "R1", "售后回访") == []
+
+
+def test_events_notify_the_customers_they_name_ahead_of_the_day():
+    frame = plan(
+        [{"customer_id": "O1", "stage": "业主"}, {"customer_id": "V1", "stage": "来访"}],
+        contacts=[(c, "2026-11-22", "电话", None) for c in ("O1", "V1")],
+        events=[{"event_name": "老业主答谢会", "event_date": "2026-11-27", "event_target": "业主"},
+                {"event_name": "新品品鉴会", "event_date": "2026-12-02", "event_target": "全部客户"},
+                {"event_name": "年终晚宴", "event_date": "2026-12-10", "event_target": "全部客户"},
+                {"event_name": "上周活动", "event_date": "2026-11-20", "event_target": "全部客户"}],
+    )
+    notices = frame[frame["action_type"] == "活动通知"]
+    assert sorted(zip(notices["who"], notices["occasion"], notices["date"].dt.strftime("%m-%d"), strict=True)) == [
+        ("O1", "新品品鉴会", "11-25"), ("O1", "老业主答谢会", "11-23"), ("V1", "新品品鉴会", "11-25")]
+    assert "通知成交" not in notices.iloc[0]["reason"]
+    assert notices[notices["occasion"] == "老业主答谢会"].iloc[0]["reason"] == "活动“老业主答谢会”11月27日举行，通知业主"
+
+
+def test_one_customers_reasons_on_one_day_are_one_row_led_by_the_most_urgent():
+    frame = plan(
+        [{"customer_id": "A1", "grade": "A", "birthday": "1980-11-24", "relationship": "一般"}],
+        contacts=[("A1", "2026-11-22", "电话", "2026-11-24")], merged=True,
+    )
+    monday_to_sunday = days(frame, "A1")
+    assert monday_to_sunday == ["11-23", "11-24", "11-25", "11-26", "11-27", "11-28", "11-29"]
+    tuesday = frame[frame["date"] == pd.Timestamp("2026-11-24")].iloc[0]
+    assert tuesday["types"] == "生日祝福、电话回访、计划回访"
+    assert tuesday["lead_type"] == "生日祝福" and tuesday["priority"] == "高"
+    assert tuesday["reasons"].count("；") >= 2
+
+
+def test_add_months_keeps_the_day_or_the_months_last():
+    base = pd.Series(pd.to_datetime(["2026-01-31", "2023-11-25", "2024-02-29"]))
+    assert add_months(base, 1).dt.strftime("%Y-%m-%d").tolist() == ["2026-02-28", "2023-12-25", "2024-03-29"]
+    assert add_months(base, 12).dt.strftime("%Y-%m-%d").tolist() == ["2027-01-31", "2024-11-25", "2025-02-28"]
