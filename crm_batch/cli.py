@@ -128,7 +128,8 @@ def _run(args: argparse.Namespace, base_dir: Path) -> int:
     week = PlanWeek.containing(args.week or pipeline.today())
     _say(f"客户维护周报 · 计划周 {week.describe()} · 规则：{rules.preset_label}")
     _say("输入：" + "、".join(str(p) for p in inputs))
-    result = pipeline.run(inputs, week, rules, progress=lambda m: _say("  " + m))
+    result = pipeline.run(inputs, week, rules, progress=lambda m: _say("  " + m),
+                          template_dirs=[base_dir / "templates"])
     register = result.register
     problems = register.findings.frame()
 

@@ -56,3 +56,16 @@ class OutputNotWritable(CrmBatchError):
 
     def __init__(self, path: str, reason: str) -> None:
         super().__init__(f"无法写入报告 {path}：{reason}。请关闭已打开的报告或换一个输出文件夹（--out）。")
+
+
+class TemplateInvalid(CrmBatchError):
+    """A configured SMS/talk-track template is missing, cannot be parsed or uses an unknown variable."""
+
+    def __init__(self, template: str, folders: list[str], action_type: str, problem: str) -> None:
+        self.template = template
+        self.folders = folders
+        self.action_type = action_type
+        self.problem = problem
+        super().__init__(
+            f"“{action_type}”的模板 {template} 有误：{problem}。查找的模板文件夹（依次）：{'、'.join(folders)}"
+        )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +14,7 @@ from crm_batch.calendar import PlanWeek
 from crm_batch.fields import label
 from crm_batch.findings import Findings
 from crm_batch.ingest.register import Register, read_registers
+from crm_batch.messages import builtin_template_dir, check_templates, render_drafts, salutation
 from crm_batch.rules.actions import merge_actions, plan_actions
 from crm_batch.rules.cadence import contact_cadence
 from crm_batch.rules.churn import churn_flags
@@ -41,8 +42,11 @@ def run(
     week: PlanWeek,
     rules: Rules,
     progress: Callable[[str], None] | None = None,
+    template_dirs: Sequence[Path] = (),
 ) -> WeeklyResult:
-    """Read the registers and apply the rules for the plan week."""
+    """Read the registers and apply the rules for the plan week; the team's template folders come first."""
+    template_dirs = list(dict.fromkeys([*template_dirs, builtin_template_dir()]))
+    check_templates(rules, template_dirs)  # a broken template stops the run before any work
     register = read_registers(inputs, rules, reference=week.sunday, progress=progress)
     if progress:
         progress("检查资料完整性 …")
@@ -62,7 +66,23 @@ def run(
     dates = parse_special_days(register.customers, week, register.findings)
     long = plan_actions(register.customers, register.contacts, register.events, profiles, dates, week, rules)
     actions = merge_actions(long, profiles, rules)
+    actions["draft"] = drafts(actions, register.customers, rules, template_dirs)
     return WeeklyResult(week, rules, register, inputs, profiles, actions, dates)
+
+
+def drafts(actions: pd.DataFrame, customers: pd.DataFrame, rules: Rules, template_dirs: Sequence[Path]) -> pd.Series:
+    """话术/短信草稿 for each merged action, in the customer's salutation, for its leading action type."""
+    people = customers.loc[actions["cust"]]
+    gender = people["gender"] if "gender" in people else pd.Series(pd.NA, index=people.index)
+    rows = pd.DataFrame({
+        "action_type": actions["lead_type"].to_numpy(),
+        "salutation": salutation(people["name"], gender, rules["actions"]["compound_surnames"]).to_numpy(),
+        "agent": people["agent"].to_numpy(),
+        "occasion": actions["occasion"].to_numpy(),
+        "date": actions["date"].to_numpy(),
+        "detail": actions["detail"].to_numpy(),
+    }, index=actions.index)
+    return render_drafts(rows, rules, template_dirs)
 
 
 def parse_special_days(customers: pd.DataFrame, week: PlanWeek, findings: Findings) -> dict[str, pd.DataFrame]:

@@ -182,7 +182,8 @@ def test_events_notify_the_customers_they_name_ahead_of_the_day():
     assert sorted(zip(notices["who"], notices["occasion"], notices["date"].dt.strftime("%m-%d"), strict=True)) == [
         ("O1", "新品品鉴会", "11-25"), ("O1", "老业主答谢会", "11-23"), ("V1", "新品品鉴会", "11-25")]
     assert "通知成交" not in notices.iloc[0]["reason"]
-    assert notices[notices["occasion"] == "老业主答谢会"].iloc[0]["reason"] == "活动“老业主答谢会”11月27日举行，通知业主"
+    thanks = notices[notices["occasion"] == "老业主答谢会"].iloc[0]
+    assert thanks["reason"] == "活动“老业主答谢会”11月27日举行，通知业主"
 
 
 def test_one_customers_reasons_on_one_day_are_one_row_led_by_the_most_urgent():
@@ -193,9 +194,18 @@ def test_one_customers_reasons_on_one_day_are_one_row_led_by_the_most_urgent():
     monday_to_sunday = days(frame, "A1")
     assert monday_to_sunday == ["11-23", "11-24", "11-25", "11-26", "11-27", "11-28", "11-29"]
     tuesday = frame[frame["date"] == pd.Timestamp("2026-11-24")].iloc[0]
-    assert tuesday["types"] == "生日祝福、电话回访、计划回访"
+    # Types in the rules' priority-table order; the A-grade call keeps the row at 高 either way.
+    assert tuesday["types"] == "生日祝福、计划回访、电话回访"
     assert tuesday["lead_type"] == "生日祝福" and tuesday["priority"] == "高"
     assert tuesday["reasons"].count("；") >= 2
+
+
+def test_a_planned_follow_up_leads_over_a_routine_call_but_keeps_its_priority():
+    frame = plan([{"customer_id": "A1", "grade": "A"}], contacts=[("A1", "2026-11-22", "电话", "2026-11-25")],
+                 merged=True)
+    wednesday = frame[frame["date"] == pd.Timestamp("2026-11-25")].iloc[0]
+    assert (wednesday["lead_type"], wednesday["types"]) == ("计划回访", "计划回访、电话回访")
+    assert wednesday["priority"] == "高"
 
 
 def test_add_months_keeps_the_day_or_the_months_last():

@@ -34,7 +34,8 @@ def problems(book) -> list[dict]:
 
 
 def test_sheets_in_spec_order(report):
-    assert report.sheetnames == ["总览", "本周行动", "客户分级", "资料完整性", "流失预警", "生日台历", "数据问题", "列映射"]
+    assert report.sheetnames == [
+        "总览", "本周行动", "客户分级", "资料完整性", "流失预警", "生日台历", "数据问题", "列映射"]
 
 
 def test_grade_sheet_shows_computed_beside_written_grade(report):
@@ -82,6 +83,41 @@ def test_churn_sheet_lists_flagged_customers_highest_risk_first(report):
     assert grades["王建国"][grade_header.index("预警")] == "落后频率"
     assert grades["王建国"][grade_header.index("生命周期")] == "准客户"
     assert grades["刘洋"][grade_header.index("预警")] is None
+
+
+def test_action_sheet_lists_who_to_call_each_day_with_a_draft(report):
+    header, *body = report["本周行动"].iter_rows(values_only=True)
+    assert header == ("日期", "经纪人", "客户编号", "客户姓名", "电话", "等级", "行动类型", "原因", "话术/短信草稿",
+                      "优先级")
+    rows = [dict(zip(header, r, strict=True)) for r in body]
+    by_name = {}
+    for r in rows:
+        by_name.setdefault(r["客户姓名"], []).append((r["日期"].strftime("%m-%d"), r["行动类型"]))
+    # 王建国: A, overdue since 11-03 → a call every day; his planned follow-up on 11-25 joins that day's row.
+    daily = [(f"11-{d}", "电话回访") for d in range(23, 30)]
+    daily[2] = ("11-25", "计划回访、电话回访")
+    assert by_name["王建国"] == daily
+    # 陈静: B, every 3 days from Monday (overdue); the =HYPERLINK name: C, never contacted → Monday;
+    # 周敏: no valid grade → the quarterly revisit, due at once; 刘洋: D, called 11-10 → not this week.
+    assert by_name["陈静"] == [("11-23", "电话回访"), ("11-26", "电话回访"), ("11-29", "电话回访")]
+    assert by_name['=HYPERLINK("http://x","点我")'] == [("11-23", "电话回访")]
+    assert by_name["周敏"] == [("11-23", "季度回访")]
+    assert "刘洋" not in by_name
+    wang = next(r for r in rows if r["客户姓名"] == "王建国" and r["行动类型"].startswith("计划回访"))
+    assert wang["话术/短信草稿"].startswith("王先生好，我是本公司的李娜。")
+    assert "介绍新推出的洋房户型" in wang["原因"] and wang["优先级"] == "高"
+    formula = next(r for r in rows if r["客户姓名"].startswith("="))
+    assert formula["话术/短信草稿"].startswith("您好，我是本公司的赵强")
+    assert [r["经纪人"] for r in rows] == sorted(r["经纪人"] for r in rows)
+
+
+def test_a_broken_team_template_stops_the_run_with_its_name(office_register, tmp_path, capsys):
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "call.j2").write_text("{{ salutation }好", encoding="utf-8")
+    assert run_cli(str(office_register), "--out", str(tmp_path / "o"), base=tmp_path) == 2
+    err = capsys.readouterr().err
+    assert "call.j2" in err and "电话回访" in err and "Traceback" not in err
+    assert not (tmp_path / "o").exists()
 
 
 def test_every_problem_row_has_location_and_action(report):

@@ -136,7 +136,7 @@ def birthdays(customers: pd.DataFrame, profiles: pd.DataFrame, parsed: dict[str,
         if len(ahead):
             reason = ("生日 " + _day(ahead["date"]) + "（" + (ahead["date"] - invite_on).dt.days.astype("string")
                       + f" 天后），A 级或大客户提前 {low}–{high} 天邀约参加生日会")
-            parts.append(_rows(ahead["row"], invite_on, "生日会邀约", reason, "生日会", _day(ahead["date"])))
+            parts.append(_rows(ahead["row"], invite_on, "生日会邀约", reason, "生日会"))
     return pd.concat(parts, ignore_index=True) if parts else _rows([], [], "", [])
 
 
@@ -215,7 +215,7 @@ def post_sale(customers: pd.DataFrame, profiles: pd.DataFrame, week: PlanWeek, r
         day = add_months(base, months)
         hit = day.between(monday, sunday)
         parts.append(_rows(base.index[hit], day[hit], "售后回访",
-                           since[hit] + f"，已满 {months} 个月 → 回访置换、增购意向", None, f"{months} 个月"))
+                           since[hit] + f"，已满 {months} 个月 → 回访置换、增购意向", None, f"{months}个月"))
     every = cfg["maintenance_months"]
     if every:
         elapsed = (monday.year - base.dt.year) * 12 + (monday.month - base.dt.month)
@@ -225,7 +225,7 @@ def post_sale(customers: pd.DataFrame, profiles: pd.DataFrame, week: PlanWeek, r
             hit = day.between(monday, sunday) & (months > 0)
             parts.append(_rows(base.index[hit], day[hit], "保养提醒",
                                since[hit] + "，已满 " + months[hit].astype("string") + " 个月 → 提醒保养", None,
-                               months[hit].astype("string") + " 个月"))
+                               "距购车已满" + months[hit].astype("string") + "个月"))
     return pd.concat(parts, ignore_index=True) if parts else _rows([], [], "", [])
 
 
@@ -299,6 +299,21 @@ def plan_actions(customers: pd.DataFrame, contacts: pd.DataFrame, events: pd.Dat
     return long[inside & long["action_type"].ne("")].reset_index(drop=True)
 
 
+def _join_in_order(frame: pd.DataFrame, keys: list[str], value: str, sep: str) -> pd.Series:
+    """Each group's values joined in frame order; vectorised over groups, looping over positions (a few)."""
+    grouped = frame.groupby(keys, sort=False)
+    position = grouped.cumcount().to_numpy()
+    group = grouped.ngroup().to_numpy()
+    text = frame[value].astype("string").to_numpy()
+    joined = pd.Series("", index=range(group.max() + 1), dtype="string")
+    for k in range(position.max() + 1):
+        at = position == k
+        prefix = joined.iloc[group[at]].to_numpy()
+        joined.iloc[group[at]] = prefix + (sep if k else "") + text[at]
+    first = frame.drop_duplicates(keys)
+    return pd.Series(joined.to_numpy(), index=pd.MultiIndex.from_frame(first[keys]), dtype="string")
+
+
 def merge_actions(long: pd.DataFrame, profiles: pd.DataFrame, rules: Rules) -> pd.DataFrame:
     """One row per customer and day: types and reasons joined, led by the most urgent; priority the highest."""
     cfg = rules["actions"]
@@ -307,23 +322,26 @@ def merge_actions(long: pd.DataFrame, profiles: pd.DataFrame, rules: Rules) -> p
     rank = long["action_type"].map(ranks).fillna(len(PRIORITIES) - 1).astype("int64")
     top = profiles["grade"].astype("string").isin(cfg["top_grades"]).fillna(False)
     calls = long["action_type"].isin(["电话回访", "季度回访"]).to_numpy()
-    rank = rank.mask(calls & top.reindex(long["cust"]).to_numpy(), 0)
-    frame = long.assign(_rank=rank.to_numpy(), _order=long["action_type"].map(order).fillna(len(order)).to_numpy())
-    frame = frame.sort_values(["cust", "date", "_rank", "_order"], kind="stable").drop_duplicates(
-        ["cust", "date", "action_type", "reason"])
+    urgent = rank.mask(calls & top.reindex(long["cust"]).to_numpy(), 0)
+    # The lead (whose draft is sent) is the most specific action by the table's own order; a top-grade
+    # customer's routine call raises the row's priority without taking the lead from, say, a planned follow-up.
+    frame = long.assign(_base=rank.to_numpy(), _order=long["action_type"].map(order).fillna(len(order)).to_numpy())
     keys = ["cust", "date"]
+    frame["_rank"] = urgent.to_numpy()
+    frame["_rank"] = frame.groupby(keys)["_rank"].transform("min")
+    frame = frame.sort_values([*keys, "_base", "_order"], kind="stable").drop_duplicates(
+        [*keys, "action_type", "reason"])
     several = frame.duplicated(keys, keep=False)
     single = frame[~several]
     lead = frame[several].drop_duplicates(keys)
-    if several.any():
-        joined = frame[several].groupby(keys, sort=False).agg(
-            types=("action_type", lambda s: "、".join(dict.fromkeys(s))),
-            reasons=("reason", lambda s: "；".join(s.dropna())),
-        )
-        lead = lead.join(joined, on=keys)
+    multi = frame[several]
+    if len(multi):
+        types = _join_in_order(multi.drop_duplicates([*keys, "action_type"]), keys, "action_type", "、")
+        reasons = _join_in_order(multi[multi["reason"].notna()], keys, "reason", "；")
+        lead = lead.join(types.rename("types"), on=keys).join(reasons.rename("reasons"), on=keys)
     else:
         lead = lead.assign(types=pd.Series(dtype="string"), reasons=pd.Series(dtype="string"))
     single = single.assign(types=single["action_type"], reasons=single["reason"])
     out = pd.concat([single, lead], ignore_index=True)
     out["priority"] = np.asarray(PRIORITIES, dtype=object)[out["_rank"].to_numpy(dtype=int)]
-    return out.drop(columns=["_order", "reason"]).rename(columns={"action_type": "lead_type"})
+    return out.drop(columns=["_order", "_base", "reason"]).rename(columns={"action_type": "lead_type"})

@@ -46,7 +46,8 @@ def contact_cadence(
     interval = interval.mask(key_account, np.minimum(interval, cfg["key_account_days"])).astype("int64")
 
     next_due = (last + pd.to_timedelta(interval, unit="D")).fillna(now)
-    rule = (grade.fillna("未分级") + " 级每 " + interval.astype(str) + " 天至少联系一次")
+    rule = (grade + " 级每 " + interval.astype(str) + " 天至少联系一次").fillna(
+        "未分级客户每 " + interval.astype(str) + " 天至少联系一次")
     rule = rule.mask(settled, stage + "客户每 " + interval.astype(str) + " 天至少回访一次（定期回访）")
     rule = rule.mask(key_account, profiles.get("referral", pd.Series(index=index)).astype("string")
                      + "每 " + interval.astype(str) + " 天至少回访一次")

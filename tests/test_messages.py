@@ -1,0 +1,316 @@
+"""称呼与短信草稿 (SPEC §5): salutations, drafts from the editable templates, and broken templates."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from crm_batch import messages
+from crm_batch.errors import CrmBatchError, TemplateInvalid
+from crm_batch.messages import builtin_template_dir, check_templates, render_drafts, salutation
+from crm_batch.rules_config import Rules, load_rules
+
+COMPOUND = load_rules()["actions"]["compound_surnames"]
+BUILTIN = [builtin_template_dir()]
+DAY = pd.Timestamp("2026-11-23")  # a Monday
+
+# A realistic row for each configured action type: (occasion, detail).
+REALISTIC = {
+    "生日祝福": ("生日", pd.NA),
+    "生日会邀约": ("生日", "12月6日 下午3点"),
+    "纪念日祝福": ("纪念日", pd.NA),
+    "外拓回访": (pd.NA, "11月20日 万达广场外拓"),
+    "大客户回访": (pd.NA, "老母鸡，本月已转介绍 3 组"),
+    "计划回访": (pd.NA, "想看三居室，等周末和爱人一起来"),
+    "电话回访": (pd.NA, pd.NA),
+    "活动通知": ("冬季团购会", "11月29日 上午10点 销售中心"),
+    "售后回访": (pd.NA, "36个月"),
+    "保养提醒": (pd.NA, pd.NA),
+    "季度回访": (pd.NA, pd.NA),
+    "节日问候": ("中秋", pd.NA),
+    "节气问候": ("小雪", pd.NA),
+}
+
+
+def actions(rows: list[dict], index: list | None = None) -> pd.DataFrame:
+    defaults = {"salutation": "王先生", "agent": "张三", "occasion": pd.NA, "date": DAY, "detail": pd.NA}
+    frame = pd.DataFrame([{**defaults, **row} for row in rows], index=index)
+    frame["date"] = pd.to_datetime(frame["date"])
+    return frame
+
+
+def team_rules(tmp_path: Path, templates: dict[str, str]) -> Rules:
+    """A team rules.toml that points some action types at other template files."""
+    lines = ["[actions.templates]", *(f'"{kind}" = "{name}"' for kind, name in templates.items())]
+    path = tmp_path / "rules.toml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return load_rules(rules_file=path)
+
+
+def team_folder(tmp_path: Path, files: dict[str, str]) -> Path:
+    folder = tmp_path / "templates"
+    folder.mkdir(exist_ok=True)
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+# ---------------------------------------------------------------- salutation
+
+
+@pytest.mark.parametrize(
+    ("name", "gender", "expected"),
+    [
+        ("王建国", "男", "王先生"),
+        ("李娜", "女", "李女士"),
+        ("欧阳娜娜", "女", "欧阳女士"),
+        ("司马光", "男", "司马先生"),
+        ("王先生", "男", "王先生"),
+        ("王先生", pd.NA, "王先生"),
+        ("李总", "男", "李总"),
+        ("陈经理", pd.NA, "陈经理"),
+        ("张老师", "女", "张老师"),
+        ("王建国", pd.NA, "王建国"),
+        ("", "男", "您"),
+        ("   ", "女", "您"),
+        (pd.NA, "女", "您"),
+        (None, pd.NA, "您"),
+        ("Tom Lee", "男", "Tom Lee"),
+        ("Tom Lee", pd.NA, "Tom Lee"),
+        (" 王 建国 ", "男", "王先生"),
+        ("王**", "男", "王先生"),
+        ("王**", pd.NA, "您"),
+        ("=HYPERLINK(\"http://x\",\"点我\")", "男", "您"),
+        ("13812345678", "女", "您"),
+        ("王", "女", "王女士"),
+    ],
+    ids=["man", "woman", "compound-surname", "compound-man", "already-titled", "titled-no-gender", "boss",
+         "manager", "teacher", "unknown-gender-full-name", "blank", "spaces", "missing", "none", "english",
+         "english-no-gender", "stray-spaces", "masked-name", "masked-no-gender", "formula", "phone-only",
+         "surname-only"],
+)
+def test_salutation(name: object, gender: object, expected: str) -> None:
+    result = salutation(pd.Series([name], dtype="object"), pd.Series([gender], dtype="object"), COMPOUND)
+    assert result.iloc[0] == expected
+
+
+def test_salutation_keeps_index_and_string_dtype() -> None:
+    names = pd.Series(["王建国", "欧阳娜娜", None], index=[10, 7, 3])
+    genders = pd.Series(["男", "女", "男"], index=[10, 7, 3], dtype="string")
+    result = salutation(names, genders, COMPOUND)
+    assert result.index.tolist() == [10, 7, 3]
+    assert result.dtype == "string"
+    assert result.tolist() == ["王先生", "欧阳女士", "您"]
+
+
+def test_salutation_without_compound_list_takes_first_character() -> None:
+    result = salutation(pd.Series(["欧阳娜娜"]), pd.Series(["女"]), [])
+    assert result.tolist() == ["欧女士"]
+
+
+# ---------------------------------------------------------------- drafts
+
+
+@pytest.mark.parametrize("action_type", list(REALISTIC))
+def test_each_configured_template_renders_with_salutation_and_agent(rules: Rules, action_type: str) -> None:
+    occasion, detail = REALISTIC[action_type]
+    frame = actions([{"action_type": action_type, "salutation": "欧阳女士", "agent": "李娜",
+                      "occasion": occasion, "detail": detail}])
+    draft = render_drafts(frame, rules, BUILTIN).iloc[0]
+    assert "欧阳女士" in draft and "李娜" in draft
+    assert draft == draft.strip() and "\n" not in draft
+
+
+def test_every_configured_action_type_has_a_realistic_row(rules: Rules) -> None:
+    assert set(rules["actions"]["templates"]) == set(REALISTIC)
+
+
+def test_company_and_detail_reach_the_text(tmp_path: Path) -> None:
+    team = tmp_path / "rules.toml"
+    team.write_text('[actions]\ncompany = "翡翠湾"\n', encoding="utf-8")
+    frame = actions([{"action_type": "活动通知", "occasion": "冬季团购会", "detail": "11月29日 销售中心"}])
+    draft = render_drafts(frame, load_rules(rules_file=team), BUILTIN).iloc[0]
+    assert "翡翠湾" in draft and "冬季团购会" in draft and "11月29日 销售中心" in draft
+
+
+def test_date_and_weekday_are_formatted_in_chinese(rules: Rules, tmp_path: Path) -> None:
+    folder = team_folder(tmp_path, {"holiday.j2": "{{ date }}（{{ weekday }}）{{ occasion }}"})
+    frame = actions([{"action_type": "节日问候", "occasion": "冬至", "date": "2026-12-21"}])
+    assert render_drafts(frame, rules, [folder, *BUILTIN]).tolist() == ["12月21日（周一）冬至"]
+
+
+def test_holiday_names_read_well(rules: Rules) -> None:
+    names = ["春节", "元旦", "中秋", "清明", "端午", "儿童节", "七夕", "母亲节"]
+    frame = actions([{"action_type": "节日问候", "occasion": n} for n in names])
+    drafts = render_drafts(frame, rules, BUILTIN)
+    assert "清明快乐" not in drafts.iloc[3]  # a day of remembrance, not a celebration
+    assert "端午安康" in drafts.iloc[4]
+    assert "母亲节" in drafts.iloc[7]
+    assert drafts.nunique() == len(names)
+
+
+def test_duplicates_map_back_to_their_rows_with_a_custom_index(rules: Rules, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = []
+    render = messages._render
+    monkeypatch.setattr(messages, "_render", lambda *args: calls.append(args) or render(*args))
+    rows = [
+        {"action_type": "节日问候", "occasion": "中秋", "salutation": "王先生"},
+        {"action_type": "节日问候", "occasion": "中秋", "salutation": "李女士"},
+        {"action_type": "电话回访", "salutation": "王先生"},
+        {"action_type": "节日问候", "occasion": "中秋", "salutation": "王先生"},
+        {"action_type": "节日问候", "occasion": "中秋", "salutation": "李女士"},
+        {"action_type": "节日问候", "occasion": "中秋", "salutation": "王先生", "agent": "赵强"},
+    ]
+    frame = actions(rows, index=["k9", "k3", "k7", "k1", "k5", "k2"])
+    drafts = render_drafts(frame, rules, BUILTIN)
+    assert drafts.index.tolist() == ["k9", "k3", "k7", "k1", "k5", "k2"]
+    assert drafts.dtype == "string"
+    assert len(calls) == 4
+    assert drafts["k9"] == drafts["k1"] and drafts["k3"] == drafts["k5"]
+    assert drafts["k9"].startswith("王先生") and drafts["k3"].startswith("李女士")
+    assert "张三" in drafts["k9"] and "赵强" in drafts["k2"] and "赵强" not in drafts["k9"]
+    assert "中秋" in drafts["k1"] and "中秋" not in drafts["k7"]
+
+
+def test_greeting_every_customer_renders_once_per_distinct_text(rules: Rules, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = []
+    render = messages._render
+    monkeypatch.setattr(messages, "_render", lambda *args: calls.append(args) or render(*args))
+    n = 100_000
+    surnames, titles = ["王", "李", "张", "刘", "陈", "欧阳", "赵"], ["先生", "女士"]
+    frame = pd.DataFrame({
+        "action_type": "节气问候",
+        "salutation": [surnames[i % 7] + titles[i % 2] for i in range(n)],
+        "agent": [f"顾问{i % 40}" for i in range(n)],
+        "occasion": "小雪", "date": pd.Timestamp("2026-11-22"), "detail": pd.NA,
+    })
+    drafts = render_drafts(frame, rules, BUILTIN)
+    assert len(calls) == len(frame[["salutation", "agent"]].drop_duplicates()) == 7 * 2 * 20
+    assert drafts.notna().all()
+    assert drafts.iloc[12345].startswith(frame["salutation"].iloc[12345])
+    assert frame["agent"].iloc[12345] in drafts.iloc[12345]
+
+
+def test_repeated_index_labels_keep_row_order(rules: Rules) -> None:
+    frame = actions([{"action_type": "节日问候", "occasion": "中秋"}, {"action_type": "电话回访"},
+                     {"action_type": "其他"}], index=["K1", "K1", "K1"])
+    drafts = render_drafts(frame, rules, BUILTIN)
+    assert drafts.index.tolist() == ["K1", "K1", "K1"]
+    assert "中秋" in drafts.iloc[0] and "我是" in drafts.iloc[1] and pd.isna(drafts.iloc[2])
+
+
+def test_no_template_configured_gives_missing(rules: Rules) -> None:
+    frame = actions([{"action_type": "其他"}, {"action_type": pd.NA}, {"action_type": "电话回访"}], index=[5, 6, 7])
+    drafts = render_drafts(frame, rules, BUILTIN)
+    assert drafts.isna().tolist() == [True, True, False]
+    assert drafts.index.tolist() == [5, 6, 7]
+
+
+def test_empty_actions_give_an_empty_series(rules: Rules) -> None:
+    frame = actions([{"action_type": "电话回访"}]).iloc[:0]
+    drafts = render_drafts(frame, rules, BUILTIN)
+    assert drafts.empty and drafts.dtype == "string"
+
+
+def test_missing_values_reach_the_template_as_empty_text(rules: Rules) -> None:
+    frame = actions([{"action_type": "节日问候", "salutation": pd.NA, "agent": pd.NA, "occasion": pd.NA,
+                      "date": pd.NaT}])
+    draft = render_drafts(frame, rules, BUILTIN).iloc[0]
+    assert draft.startswith("您好！") and "None" not in draft and "<NA>" not in draft
+
+
+def test_team_folder_overrides_one_template(rules: Rules, tmp_path: Path) -> None:
+    folder = team_folder(tmp_path, {"holiday.j2": "{{ salutation }}好！{{ occasion }}快乐。——团队版 {{ agent }}\n"})
+    frame = actions([{"action_type": "节日问候", "occasion": "国庆"}, {"action_type": "电话回访"}])
+    drafts = render_drafts(frame, rules, [folder, *BUILTIN])
+    assert drafts.iloc[0] == "王先生好！国庆快乐。——团队版 张三"
+    assert drafts.iloc[1] == render_drafts(frame, rules, BUILTIN).iloc[1]
+
+
+def test_byte_order_mark_from_notepad_is_not_part_of_the_draft(rules: Rules, tmp_path: Path) -> None:
+    folder = tmp_path / "templates"
+    folder.mkdir()
+    (folder / "call.j2").write_bytes("\ufeff{{ salutation }}好".encode())
+    frame = actions([{"action_type": "电话回访"}])
+    assert render_drafts(frame, rules, [folder, *BUILTIN]).tolist() == ["王先生好"]
+
+
+# ---------------------------------------------------------------- broken templates
+
+
+def test_missing_template_names_file_folders_and_action(tmp_path: Path) -> None:
+    rules = team_rules(tmp_path, {"节日问候": "festival.j2"})
+    folder = team_folder(tmp_path, {})
+    with pytest.raises(TemplateInvalid) as raised:
+        check_templates(rules, [folder, *BUILTIN])
+    message = str(raised.value)
+    assert "festival.j2" in message and "节日问候" in message and "找不到" in message
+    assert str(folder) in message and str(BUILTIN[0]) in message
+    assert isinstance(raised.value, CrmBatchError)
+
+
+def test_syntax_error_names_file_and_line(tmp_path: Path) -> None:
+    rules = team_rules(tmp_path, {"节气问候": "term.j2"})
+    folder = team_folder(tmp_path, {"term.j2": "{{ salutation }}好！\n{% if occasion %}{{ occasion }}到了\n"})
+    with pytest.raises(TemplateInvalid) as raised:
+        check_templates(rules, [folder, *BUILTIN])
+    message = str(raised.value)
+    assert "term.j2" in message and "节气问候" in message and "语法错误" in message
+    assert "第 3 行" in message or "第 2 行" in message
+
+
+def test_undefined_variable_names_file_and_variable(tmp_path: Path) -> None:
+    rules = team_rules(tmp_path, {"电话回访": "my_call.j2"})
+    folder = team_folder(tmp_path, {"my_call.j2": "{{ salutation }}好，\n我是{{ 顾问 }}"})
+    with pytest.raises(TemplateInvalid) as raised:
+        check_templates(rules, [folder, *BUILTIN])
+    message = str(raised.value)
+    assert "my_call.j2" in message and "电话回访" in message and "顾问" in message and "第 2 行" in message
+
+
+def test_missing_included_template_is_named(tmp_path: Path) -> None:
+    rules = team_rules(tmp_path, {"电话回访": "my_call.j2"})
+    folder = team_folder(tmp_path, {"my_call.j2": "{{ salutation }}好{% include 'sign.j2' %}"})
+    with pytest.raises(TemplateInvalid, match="sign.j2 找不到"):
+        check_templates(rules, [folder, *BUILTIN])
+
+
+def test_render_drafts_reports_a_broken_template_too(tmp_path: Path) -> None:
+    rules = team_rules(tmp_path, {"电话回访": "my_call.j2"})
+    folder = team_folder(tmp_path, {"my_call.j2": "{{ customer_name }}"})
+    with pytest.raises(TemplateInvalid, match="my_call.j2"):
+        render_drafts(actions([{"action_type": "电话回访"}]), rules, [folder, *BUILTIN])
+
+
+def test_template_not_in_utf8_is_reported(rules: Rules, tmp_path: Path) -> None:
+    folder = tmp_path / "templates"
+    folder.mkdir()
+    (folder / "holiday.j2").write_bytes("{{ salutation }}好！节日快乐".encode("gbk"))
+    with pytest.raises(TemplateInvalid, match="UTF-8"):
+        check_templates(rules, [folder, *BUILTIN])
+
+
+# ---------------------------------------------------------------- shipped templates
+
+
+@pytest.mark.parametrize("preset", [None, "auto_dealer"], ids=["real_estate", "auto_dealer"])
+def test_shipped_templates_pass_the_check(preset: str | None) -> None:
+    check_templates(load_rules(preset), BUILTIN)
+
+
+def test_every_configured_template_is_shipped(rules: Rules) -> None:
+    shipped = {p.name for p in BUILTIN[0].glob("*.j2")}
+    assert set(rules["actions"]["templates"].values()) <= shipped
+
+
+@pytest.mark.parametrize("who", ["王先生", "您", "Tom Lee", "李总"])
+def test_no_shipped_draft_looks_like_a_formula(rules: Rules, who: str) -> None:
+    occasions = ["", "生日", "春节", "中秋", "元旦", "清明", "冬至", "立冬", "大暑", "冬季团购会"]
+    rows = [{"action_type": kind, "salutation": who, "occasion": o or pd.NA, "detail": d}
+            for kind in rules["actions"]["templates"] for o in occasions for d in (pd.NA, "-5% 优惠")]
+    drafts = render_drafts(actions(rows), rules, BUILTIN)
+    assert drafts.notna().all()
+    assert not drafts.str.match(r"[=+\-@]").any()
+    assert not drafts.str.contains("您您").any()
