@@ -120,6 +120,34 @@ def test_a_broken_team_template_stops_the_run_with_its_name(office_register, tmp
     assert not (tmp_path / "o").exists()
 
 
+def test_birthdays_land_in_the_calendar_and_bad_ones_in_the_problems(tmp_path):
+    register = write_xlsx(tmp_path / "客户.xlsx", {"客户": [
+        ["客户姓名", "性别", "联系电话", "经纪人", "意向等级", "生日", "生日类型", "关系亲疏"],
+        ["王建国", "男", "13812345678", "李娜", "B", "1980-11-25", "公历", "一般"],
+        ["陈静", "女", "13912345678", "李娜", "C", "十月十五", "农历", "关系很好"],  # 2026-11-23
+        ["刘洋", "男", "13600001111", "赵强", "C", "农历十三月初一", None, None],
+        ["孙丽", "女", "13700002222", "赵强", "C", "12月24日", None, None],
+    ]})
+    out = tmp_path / "out"
+    assert run_cli(str(register), "--out", str(out), base=tmp_path) == 0
+    book = openpyxl.load_workbook(out / REPORT)
+    header, *body = book["生日台历"].iter_rows(values_only=True)
+    assert header == ("月份", "第几周", "周一", "周二", "周三", "周四", "周五", "周六", "周日")
+    cells = {c for row in body for c in row[2:] if c}
+    assert "25日\n王建国·李娜" in cells
+    assert "23日\n陈静·李娜（农历）" in cells
+    assert "24日\n孙丽·赵强" in cells  # December: next month is on the calendar too
+    assert [r[0] for r in body][0] == "2026年11月" and [r[0] for r in body][-1] == "2026年12月"
+    header, *body = book["本周行动"].iter_rows(values_only=True)
+    birthdays = {r[3]: r for r in body if "生日祝福" in r[6]}
+    assert birthdays["陈静"][7].startswith("生日 11月23日（农历十月十五） → 上门拜访，送鲜花和蛋糕")
+    assert birthdays["陈静"][8].startswith("陈女士好！值此生日之际")
+    assert birthdays["王建国"][0].strftime("%m-%d") == "11-25"
+    bad = [p for p in problems(book) if p["字段"] == "生日"]
+    assert [(p["行号"], p["原值"]) for p in bad] == [(4, "农历十三月初一")]
+    assert bad[0]["问题"] == "生日无法识别为公历或农历日期"
+
+
 def test_every_problem_row_has_location_and_action(report):
     found = problems(report)
     assert found, "the office register has problems"

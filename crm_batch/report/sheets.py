@@ -131,7 +131,7 @@ def churn_frame(result: WeeklyResult) -> pd.DataFrame:
 
 
 ACTION_COLUMNS = [
-    Column("日期", "date", "date", width=11),
+    Column("日期", "date", "date"),
     Column("经纪人", "agent"),
     Column("客户编号", "customer_id"),
     Column("客户姓名", "name"),

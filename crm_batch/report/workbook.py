@@ -86,8 +86,8 @@ def _column_width(column: Column, values: pd.Series) -> float:
     if column.width:
         return column.width
     header = float(display_width(pd.Series([column.header])).iloc[0])
-    if column.kind in ("date",):
-        body = 10.0
+    if column.kind == "date":
+        body = 11.0  # yyyy-mm-dd, with room for fonts wider than Calibri
     elif column.kind == "datetime":
         body = 16.0
     elif len(values):
