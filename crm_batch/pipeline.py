@@ -13,14 +13,17 @@ from crm_batch import almanac
 from crm_batch.calendar import PlanWeek
 from crm_batch.fields import label
 from crm_batch.findings import Findings
+from crm_batch.history import Prior
 from crm_batch.ingest.register import Register, read_registers
 from crm_batch.messages import builtin_template_dir, check_templates, render_drafts, salutation
 from crm_batch.rules.actions import merge_actions, plan_actions
 from crm_batch.rules.cadence import contact_cadence
 from crm_batch.rules.churn import churn_flags
 from crm_batch.rules.completeness import assess_completeness, derive_stage
+from crm_batch.rules.compliance import compliance_summary, kpis
 from crm_batch.rules.grading import grade_intent, referral_tier
 from crm_batch.rules.lifecycle import lifecycle
+from crm_batch.rules.penalties import assess_fines
 from crm_batch.rules_config import Rules
 
 
@@ -35,6 +38,11 @@ class WeeklyResult:
     profiles: pd.DataFrame  # per customer: stage, completeness, computed grade (index as register.customers)
     actions: pd.DataFrame  # 本周行动: one row per customer and day (cust = index label in register.customers)
     dates: dict[str, pd.DataFrame]  # parsed 生日 / 纪念日 per customer (almanac.parse_birthdays)
+    fines: pd.DataFrame  # 罚款明细 of the audit week, not charged in any other week
+    greetings: pd.DataFrame  # every greeting the audit week required, and whether it was sent
+    compliance: pd.DataFrame  # 合规汇总: one row per agent and a 合计 row
+    kpis: dict
+    prior: Prior
 
 
 def run(
@@ -43,6 +51,7 @@ def run(
     rules: Rules,
     progress: Callable[[str], None] | None = None,
     template_dirs: Sequence[Path] = (),
+    prior: Prior | None = None,
 ) -> WeeklyResult:
     """Read the registers and apply the rules for the plan week; the team's template folders come first."""
     template_dirs = list(dict.fromkeys([*template_dirs, builtin_template_dir()]))
@@ -59,7 +68,9 @@ def run(
     profiles = profiles.join(contact_cadence(register.customers, register.contacts, profiles, week.monday, rules))
     if progress:
         progress("检查流失预警 …")
-    profiles = profiles.join(churn_flags(register.customers, register.contacts, profiles, week.monday, rules))
+    prior = prior or Prior()
+    profiles = profiles.join(churn_flags(register.customers, register.contacts, profiles, week.monday, rules,
+                                         prior.grades, prior.week))
     profiles = profiles.join(lifecycle(register.customers, profiles, rules))
     if progress:
         progress("安排本周行动 …")
@@ -67,7 +78,13 @@ def run(
     long = plan_actions(register.customers, register.contacts, register.events, profiles, dates, week, rules)
     actions = merge_actions(long, profiles, rules)
     actions["draft"] = drafts(actions, register.customers, rules, template_dirs)
-    return WeeklyResult(week, rules, register, inputs, profiles, actions, dates)
+    if progress:
+        progress("稽核上周：罚款与合规 …")
+    fines, greetings = assess_fines(register.customers, register.contacts, register.events, profiles, dates, week,
+                                    rules, prior.fines)
+    compliance = compliance_summary(register.customers, register.contacts, profiles, fines, greetings, week, rules)
+    return WeeklyResult(week, rules, register, inputs, profiles, actions, dates, fines, greetings, compliance,
+                        kpis(register.customers, profiles, rules, prior.grades), prior)
 
 
 def drafts(actions: pd.DataFrame, customers: pd.DataFrame, rules: Rules, template_dirs: Sequence[Path]) -> pd.Series:
@@ -102,3 +119,11 @@ def parse_special_days(customers: pd.DataFrame, week: PlanWeek, findings: Findin
 
 def today() -> dt.date:
     return dt.date.today()
+
+
+def snapshot(result: WeeklyResult) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """What history keeps of a week: grades and flags per customer, and the fines with their keys."""
+    customers = result.register.customers
+    grades = customers[["customer_id", "agent"]].join(result.profiles[["grade", "lifecycle", "alerts", "risk"]])
+    fines = result.fines.assign(customer_id=customers["customer_id"].reindex(result.fines["cust"]).to_numpy())
+    return grades, fines

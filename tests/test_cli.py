@@ -35,7 +35,8 @@ def problems(book) -> list[dict]:
 
 def test_sheets_in_spec_order(report):
     assert report.sheetnames == [
-        "总览", "本周行动", "客户分级", "资料完整性", "流失预警", "生日台历", "数据问题", "列映射"]
+        "总览", "本周行动", "客户分级", "资料完整性", "流失预警", "罚款明细", "合规汇总", "生日台历", "数据问题",
+        "列映射"]
 
 
 def test_grade_sheet_shows_computed_beside_written_grade(report):
@@ -146,6 +147,52 @@ def test_birthdays_land_in_the_calendar_and_bad_ones_in_the_problems(tmp_path):
     bad = [p for p in problems(book) if p["字段"] == "生日"]
     assert [(p["行号"], p["原值"]) for p in bad] == [(4, "农历十三月初一")]
     assert bad[0]["问题"] == "生日无法识别为公历或农历日期"
+
+
+def fine_rows(book) -> list[dict]:
+    header, *body = book["罚款明细"].iter_rows(values_only=True)
+    return [dict(zip(header, r, strict=True)) for r in body]
+
+
+def test_fines_across_two_weeks_double_repeat_offences_and_never_charge_twice(tmp_path):
+    # 王建国 (成交) and 陈静 (意向) with 李娜. Week 2026-W41's audit (09-28 … 10-04) holds 国庆 and a fake
+    # follow-up; W42's audit (10-05 … 10-11) holds 寒露 and a second fake.
+    register = write_xlsx(tmp_path / "客户.xlsx", {
+        "客户": [["客户编号", "客户姓名", "联系电话", "经纪人", "客户类型", "登记日期"],
+                 ["K1", "王建国", "13812345678", "李娜", "成交", "2026-01-05"],
+                 ["K2", "陈静", "13912345678", "李娜", "意向", "2026-01-05"]],
+        "跟进": [["客户编号", "跟进时间", "跟进方式", "跟进内容", "主管核查"],
+                 ["K2", "2026-09-29 10:00", "电话", "客户说再考虑", "虚假跟进"],
+                 ["K1", "2026-10-01 09:00", "短信", "国庆快乐", None],
+                 ["K2", "2026-10-01 09:05", "短信", "国庆快乐", None],
+                 ["K2", "2026-10-07 15:00", "电话", "约了周末看房", "核查不属实"],
+                 ["K1", "2026-10-08 09:00", "微信", "寒露问候", None]],
+    })
+    out = tmp_path / "out"
+
+    def week(day: str) -> list[dict]:
+        assert main([str(register), "--out", str(out), "--week", day], base_dir=tmp_path) == 0
+        label = "2026-W41" if day == "2026-10-05" else "2026-W42"
+        return fine_rows(openpyxl.load_workbook(out / f"客户维护周报_{label}.xlsx"))
+
+    first = week("2026-10-05")
+    assert [(f["客户编号"], f["规则"], f["金额"], f["第几次"]) for f in first] == [("K2", "虚假跟进", 100, 1)]
+    assert week("2026-10-05") == first, "re-running a week charges the same fines, once"
+    second = week("2026-10-12")
+    # 陈静 was not greeted on 寒露 (10-08): 10; the second fake of 李娜's counts the first week's: 200.
+    assert sorted((f["客户编号"], f["规则"], f["金额"], f["第几次"]) for f in second) == [
+        ("K2", "漏发问候", 10, 1), ("K2", "虚假跟进", 200, 2)]
+    book = openpyxl.load_workbook(out / "客户维护周报_2026-W42.xlsx")
+    header, *body = book["合规汇总"].iter_rows(values_only=True)
+    totals = dict(zip(header, body[-1], strict=True))
+    assert totals["经纪人"] == "合计" and totals["罚款金额"] == sum(f["金额"] for f in second) == 210
+    assert totals["罚款笔数"] == 2
+    assert (out / "客户维护历史.sqlite").exists()
+
+
+def test_check_mode_keeps_no_history(office_register, tmp_path):
+    assert run_cli(str(office_register), "--check", "--out", str(tmp_path / "o"), base=tmp_path) == 1
+    assert not (tmp_path / "o").exists()
 
 
 def test_every_problem_row_has_location_and_action(report):

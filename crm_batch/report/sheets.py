@@ -151,6 +151,48 @@ def actions_frame(result: WeeklyResult) -> pd.DataFrame:
     return frame.sort_values(["agent", "date", "_rank", "name"], kind="stable", na_position="last")
 
 
+FINE_COLUMNS = [
+    Column("经纪人", "agent"),
+    Column("客户编号", "customer_id"),
+    Column("客户姓名", "name"),
+    Column("规则", "rule", width=14),
+    Column("场合/日期", "occasion", width=22),
+    Column("缺失内容", "missing", width=14),
+    Column("金额", "amount", "money", width=9),
+    Column("第几次", "offence", "int", width=7),
+    Column("判定依据", "reason", width=60),
+]
+
+
+def fines_frame(result: WeeklyResult) -> pd.DataFrame:
+    """罚款明细: one row per fine, by agent."""
+    people = result.register.customers[["customer_id", "name"]]
+    return result.fines.join(people, on="cust").sort_values(["agent", "rule", "when", "name"], kind="stable")
+
+
+def compliance_columns(result: WeeklyResult) -> list[Column]:
+    """合规汇总's columns: the grade counts follow the preset's levels."""
+    return [
+        Column("经纪人", "agent"),
+        Column("客户数", "customers", "int", width=8),
+        *[Column(f"{level}级", f"{level}级", "int", width=6) for level in result.rules.grade_levels],
+        Column("资料达标率", "pass_rate", "percent", width=10),
+        Column("联系频率达标率", "kept_rate", "percent", width=12),
+        Column("问候（已发/应发）", "greetings", width=14),
+        Column("问候完成率", "greet_rate", "percent", width=10),
+        Column("逾期未联系", "overdue", "int", width=10),
+        Column("沉睡/流失", "sleeping", "int", width=9),
+        Column("首电10分钟短信", "首电短信", width=13),
+        Column("来访30分钟短信", "来访短信", width=13),
+        Column("签约当日祝贺", "签约祝贺", width=12),
+        Column("记录过简", "thin", "int", width=9),
+        Column("疑似复制粘贴", "pasted", "int", width=11),
+        Column("疑似虚假跟进", "suspect", "int", width=11),
+        Column("罚款笔数", "fine_count", "int", width=9),
+        Column("罚款金额", "fine_total", "money", width=10),
+    ]
+
+
 WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 CALENDAR_NAMES_PER_DAY = 8  # more than this in one cell is summarised as “等 N 人”
 CALENDAR_COLUMNS = [Column("月份", "月份", width=10), Column("第几周", "第几周", width=7),
@@ -206,11 +248,33 @@ def overview_frame(result: WeeklyResult) -> pd.DataFrame:
         ("资料达标客户", f"{int(result.profiles['passed'].sum())} / {len(result.profiles)}"),
         ("计算等级与登记等级不符", int(result.profiles["mismatch"].sum())),
         ("本周行动", f"{len(result.actions)} 条（高优先级 {int(result.actions['priority'].eq('高').sum())} 条）"),
+        *_kpi_rows(result),
         ("流失预警客户", _risk_counts(result.profiles["risk"])),
         *_pass_rates(result),
         ("数据问题", len(register.findings)),
     ]
     return pd.DataFrame(rows, columns=["项目", "内容"]).astype({"内容": "string"})
+
+
+def _share(part: int, whole: int) -> str:
+    return "—（没有可计算的客户）" if not whole else f"{part / whole:.1%}（{part}/{whole}）"
+
+
+def _kpi_rows(result: WeeklyResult) -> list[tuple[str, str]]:
+    k, total = result.kpis, result.compliance.iloc[-1]
+    fines = result.fines
+    moves = "、".join(f"{name} {n}" for name, n in k["moves"].items())
+    rows = [
+        ("等级漏斗", " · ".join(f"{level} {n}" for level, n in k["funnel"].items())),
+        ("联系频率达标率（稽核周末）", _share(int(total["kept"]), int(total["judged"]))),
+        ("问候完成率（稽核周）", _share(int(total["greet_sent"]), int(total["greet_required"]))),
+        ("罚款（稽核周）", f"{len(fines)} 笔，合计 ¥{fines['amount'].sum():,.0f}"),
+        ("流失率（成交/业主中已流失）", _share(k["lost_buyers"], k["buyers"])),
+        ("复购率（成交/业主中有再购记录）", _share(k["repurchased"], k["buyers"])),
+        ("转介绍（来访+办卡）", str(k["referrals"])),
+    ]
+    since = f"{moves}（上次：{result.prior.week}）" if result.prior.week else "没有以前的记录，下周起显示"
+    return [*rows, ("与上次相比的等级变化", since)]
 
 
 def _risk_counts(risk: pd.Series) -> str:
@@ -222,8 +286,8 @@ def _risk_counts(risk: pd.Series) -> str:
 def _pass_rates(result: WeeklyResult) -> list[tuple[str, str]]:
     """资料达标率 per agent: the share of their customers whose profile passes."""
     rates = pass_rate_by_agent(result.register.customers, result.profiles)
-    return [(f"资料达标率 · {agent}", f"{row.rate:.0%}（{row.passed}/{row.customers}）")
-            for agent, row in rates.iterrows()]
+    return [(f"资料达标率 · {row.Index}", f"{row.rate:.0%}（{row.passed}/{row.customers}）")
+            for row in rates.itertuples()]
 
 
 def weekly_tables(result: WeeklyResult) -> list[Table]:
@@ -235,6 +299,8 @@ def weekly_tables(result: WeeklyResult) -> list[Table]:
         Table("客户分级", GRADE_COLUMNS, grade_frame(result)),
         Table("资料完整性", COMPLETENESS_COLUMNS, completeness_frame(result)),
         Table("流失预警", CHURN_COLUMNS, churn_frame(result), note="本周没有需要预警的客户。"),
+        Table("罚款明细", FINE_COLUMNS, fines_frame(result), note="稽核周没有罚款。"),
+        Table("合规汇总", compliance_columns(result), result.compliance),
         Table("生日台历", CALENDAR_COLUMNS, birthday_calendar_frame(result)),
         Table("数据问题", PROBLEM_COLUMNS, register.findings.frame(), note="没有发现数据问题。"),
         Table("列映射", MAPPING_COLUMNS, register.mapping),

@@ -13,3 +13,8 @@ def column(frame: pd.DataFrame, key: str) -> pd.Series:
     if key in frame:
         return frame[key]
     return pd.Series(pd.NA, index=frame.index, dtype="object")
+
+
+def date_column(frame: pd.DataFrame, key: str) -> pd.Series:
+    """A date field as datetime64 (NaT where blank or absent), whatever dtype an all-blank column arrived in."""
+    return pd.to_datetime(column(frame, key), errors="coerce")

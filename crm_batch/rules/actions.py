@@ -25,7 +25,7 @@ import pandas as pd
 
 from crm_batch import almanac
 from crm_batch.calendar import PlanWeek
-from crm_batch.rules import column
+from crm_batch.rules import column, date_column
 from crm_batch.rules.completeness import LOST_STAGE, OWNER_STAGES
 from crm_batch.rules_config import Rules
 
@@ -156,6 +156,8 @@ def planned_follow_ups(customers: pd.DataFrame, contacts: pd.DataFrame, week: Pl
     """下次跟进时间 the agent wrote that falls in the week, with what was said last time."""
     if not len(contacts) or "next_contact_at" not in contacts:
         return _rows([], [], "", [])
+    contacts = contacts.assign(next_contact_at=date_column(contacts, "next_contact_at"),
+                               contact_at=date_column(contacts, "contact_at"))
     planned = contacts[contacts["next_contact_at"].between(pd.Timestamp(week.monday), pd.Timestamp(week.sunday))]
     position = pd.Series(customers.index, index=customers["customer_id"].to_numpy())
     position = position[~position.index.duplicated()]
@@ -175,7 +177,7 @@ def outreach_calls(customers: pd.DataFrame, contacts: pd.DataFrame, profiles: pd
     """外拓 leads with no contact since the outreach: call and invite within the rule's days."""
     days = rules["actions"]["outreach_days"]
     monday, sunday = pd.Timestamp(week.monday), pd.Timestamp(week.sunday)
-    out = pd.to_datetime(column(customers, "outreach_at"), errors="coerce")
+    out = date_column(customers, "outreach_at")
     lead = profiles["stage"].astype("string").eq("外拓").fillna(False) & out.notna() & (out <= sunday)
     if len(contacts) and "contact_at" in contacts:
         latest = contacts.groupby("customer_id")["contact_at"].max()
@@ -204,8 +206,8 @@ def post_sale(customers: pd.DataFrame, profiles: pd.DataFrame, week: PlanWeek, r
     """Revisits N months after the deal or delivery, and maintenance reminders every M months."""
     cfg = rules["actions"]
     monday, sunday = pd.Timestamp(week.monday), pd.Timestamp(week.sunday)
-    base = pd.to_datetime(column(customers, "handover_at"), errors="coerce").fillna(
-        pd.to_datetime(column(customers, "signed_at"), errors="coerce"))
+    base = date_column(customers, "handover_at").fillna(
+        date_column(customers, "signed_at"))
     base = base[profiles["stage"].astype("string").isin(OWNER_STAGES).fillna(False) & base.notna()]
     if base.empty:
         return _rows([], [], "", [])

@@ -9,6 +9,7 @@ The flags of SPEC §4, every number from the rules' ``[churn]`` table:
   not yet 超期 — the A/B customers slipping before the 30-day line;
 - 大客户无进展: a key account not met (``progress_methods``) or closed for
   ``key_account_days`` → reassign (换人跟进);
+- 等级下降: the computed grade is lower than in last week's snapshot (history);
 - 战败待审批: 战败 without a manager's approval.
 
 A customer's risk is the highest of their flags' risks, and 高 for a flagged
@@ -26,14 +27,14 @@ import numpy as np
 import pandas as pd
 
 from crm_batch.fields import label
-from crm_batch.rules import column
+from crm_batch.rules import column, date_column
 from crm_batch.rules.completeness import LOST_STAGE, OWNER_STAGES
 from crm_batch.rules_config import Rules
 
-STALE, NO_RETURN, SLEEPING, BEHIND, KEY_STALLED, LOST_PENDING = (
-    "超期未联系", "未回笼", "沉睡", "落后频率", "大客户无进展", "战败待审批",
+STALE, NO_RETURN, SLEEPING, BEHIND, KEY_STALLED, GRADE_DROP, LOST_PENDING = (
+    "超期未联系", "未回笼", "沉睡", "落后频率", "大客户无进展", "等级下降", "战败待审批",
 )
-FLAG_ORDER = (SLEEPING, KEY_STALLED, STALE, NO_RETURN, BEHIND, LOST_PENDING)
+FLAG_ORDER = (SLEEPING, KEY_STALLED, STALE, NO_RETURN, GRADE_DROP, BEHIND, LOST_PENDING)
 RISK_ORDER = ("高", "中", "低")
 VISIT = "来访"  # the contact method that is a visit (vocab.methods)
 # The register's own dates that count as a touch, besides the contacts.
@@ -77,9 +78,13 @@ def last_touch(customers: pd.DataFrame, contacts: pd.DataFrame, now: pd.Timestam
 
 
 def churn_flags(
-    customers: pd.DataFrame, contacts: pd.DataFrame, profiles: pd.DataFrame, today: dt.date, rules: Rules
+    customers: pd.DataFrame, contacts: pd.DataFrame, profiles: pd.DataFrame, today: dt.date, rules: Rules,
+    previous: pd.Series | None = None, previous_week: str | None = None,
 ) -> pd.DataFrame:
-    """Per customer: 预警 (flag names), 风险, 建议动作 and 预警依据, with the idle days behind them."""
+    """Per customer: 预警 (flag names), 风险, 建议动作 and 预警依据, with the idle days behind them.
+
+    ``previous`` maps customer_id → the grade in the last snapshot (``previous_week``) of history.
+    """
     cfg = rules["churn"]
     index = customers.index
     now = pd.Timestamp(today)
@@ -119,8 +124,8 @@ def churn_flags(
                      + touch["idle_days"].astype("string").fillna("") + f" 天未联系（超过 {cfg['cadence_factor']} 倍）")
 
     met = _per_customer(customers, _latest_contact(contacts, now, cfg["progress_methods"]))
-    progress = pd.DataFrame({"见面": met, "成交": pd.to_datetime(column(customers, "signed_at"), errors="coerce"),
-                             "登记": pd.to_datetime(column(customers, "registered_at"), errors="coerce")})
+    progress = pd.DataFrame({"见面": met, "成交": date_column(customers, "signed_at"),
+                             "登记": date_column(customers, "registered_at")})
     progress = progress.where(progress <= now)
     last_progress = progress.max(axis=1)
     stalled_days = (now - last_progress).dt.days
@@ -135,6 +140,15 @@ def churn_flags(
     flags[LOST_PENDING] = (pending, pd.Series(
         np.where(approval.eq("否").fillna(False), "战败审批=否（主管未批准）→ 继续跟进",
                  "客户类型=战败，战败审批未填 → 待主管审批"), index=index, dtype="string"))
+
+    before = pd.Series(pd.NA, index=index, dtype="string")
+    if previous is not None and len(previous):
+        before = pd.Series(previous.reindex(customers["customer_id"].to_numpy()).to_numpy(), index=index,
+                           dtype="string")
+    rank = {level: i for i, level in enumerate(rules.grade_levels)}
+    dropped = (before.map(rank).astype("Float64") < grade.map(rank).astype("Float64")).fillna(False).astype(bool)
+    flags[GRADE_DROP] = (dropped & ~lost, f"上次（{previous_week}）" + before.fillna("") + " 级 → 本周 "
+                         + grade.fillna("") + " 级")
 
     # A top intent grade raises the risk of a prospect; a buyer's stake is their key-account standing.
     prospect = ~stage.isin(OWNER_STAGES).fillna(False).astype(bool)
