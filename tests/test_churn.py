@@ -182,3 +182,18 @@ def test_lifecycle_reason_names_the_fact():
     assert profile(grade="D", contacts=[("2026-05-01", "电话")]).lifecycle_reason == \
         "已 206 天没有联系（超过 180 天）"
     assert profile(grade=None).lifecycle_reason == "计算等级=未分级，尚无明确意向"
+
+
+def test_grade_dropped_since_the_last_snapshot():
+    rules = load_rules()
+    customers = pd.DataFrame({"customer_id": ["K1", "K2", "K3"]})
+    log = pd.DataFrame({"customer_id": ["K1", "K2", "K3"], "contact_at": pd.to_datetime(["2026-11-22"] * 3),
+                        "method": ["电话"] * 3})
+    profiles = pd.DataFrame({"stage": ["意向"] * 3, "grade": ["B", "A", "C"], "referral": [None] * 3})
+    profiles = profiles.join(contact_cadence(customers, log, profiles, TODAY, rules))
+    previous = pd.Series({"K1": "A", "K2": "B"}, dtype="string")  # K3 is new since then
+    flags = churn_flags(customers, log, profiles, TODAY, rules, previous, "2026-W47")
+    assert flags["alerts"].tolist()[0] == "等级下降"
+    assert flags["churn_reason"].iloc[0] == "等级下降：上次（2026-W47）A 级 → 本周 B 级"
+    assert flags["risk"].iloc[0] == "中"
+    assert pd.isna(flags["alerts"].iloc[1]) and pd.isna(flags["alerts"].iloc[2])
