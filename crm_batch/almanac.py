@@ -224,7 +224,8 @@ def occasions(start: dt.date, end: dt.date, holidays: Mapping[str, str], solar_t
 # --- lunar labels ----------------------------------------------------------------
 
 
-def _day_name(day: int) -> str:
+def lunar_day_name(day: int) -> str:
+    """初一 … 初十, 十一 … 十九, 二十, 廿一 … 廿九, 三十."""
     if day <= 10:
         return "初" + (_DIGITS + "十")[day - 1]
     if day < 20:
@@ -238,7 +239,7 @@ def _day_name(day: int) -> str:
 
 def lunar_label(month: int, day: int, leap: bool = False) -> str:
     """农历日期的写法: (8, 15) → 农历八月十五, (4, 8, leap) → 农历闰四月初八, (12, 23) → 农历腊月廿三."""
-    return f"农历{'闰' if leap else ''}{_MONTH_NAMES[month - 1]}月{_day_name(day)}"
+    return f"农历{'闰' if leap else ''}{_MONTH_NAMES[month - 1]}月{lunar_day_name(day)}"
 
 
 # --- parse_birthdays -------------------------------------------------------------

@@ -5,16 +5,24 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
+
 
 @dataclass(frozen=True)
 class PlanWeek:
     """The ISO week (Monday–Sunday) the actions are planned for."""
 
     monday: dt.date
+    as_of: dt.date | None = None  # the run's date inside the week, when it is not the Monday
 
     @classmethod
     def containing(cls, day: dt.date) -> PlanWeek:
-        return cls(day - dt.timedelta(days=day.weekday()))
+        return cls(day - dt.timedelta(days=day.weekday()), day)
+
+    @property
+    def today(self) -> dt.date:
+        """The reference day of the run: contacts up to it count, overdue calls land on it."""
+        return self.as_of or self.monday
 
     @property
     def sunday(self) -> dt.date:

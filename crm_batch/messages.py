@@ -19,9 +19,11 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import jinja2.meta
 import numpy as np
 import pandas as pd
 
+from crm_batch.calendar import WEEKDAYS
 from crm_batch.errors import TemplateInvalid
 from crm_batch.rules_config import Rules
 
@@ -29,7 +31,6 @@ from crm_batch.rules_config import Rules
 TITLES = ("先生", "女士", "小姐", "太太", "老师", "总", "经理")
 # Used when the register has no usable name.
 FALLBACK_SALUTATION = "您"
-WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 # The columns of an action row that a draft depends on.
 DRAFT_COLUMNS = ("action_type", "salutation", "agent", "occasion", "date", "detail")
 # The variables every template may use; templates/README.md documents them.
@@ -49,7 +50,9 @@ def salutation(name: pd.Series, gender: pd.Series, compound_surnames: Sequence[s
     stays as it is, a non-Chinese name (Tom Lee) too; a blank name, or one that
     does not start with a letter (a number, a formula), becomes “您”.
     """
-    text = name.astype("string").str.strip()
+    # Notes written into the name cell (王建国(老客户), 张三/李四) are not part of how one is addressed.
+    text = (name.astype("string").str.replace(r"[（(【\[][^）)】\]]*[）)】\]]", "", regex=True)
+            .str.split(r"[/／、,，;；]").str[0].str.strip())
     sex = pd.Series(gender.astype("string").to_numpy(), index=name.index, dtype="string")
     is_man = sex.eq("男").fillna(False).astype(bool)
     is_woman = sex.eq("女").fillna(False).astype(bool)
@@ -108,13 +111,19 @@ def render_drafts(actions: pd.DataFrame, rules: Rules, template_dirs: Sequence[P
     if frame.empty:
         return pd.Series(values, index=actions.index, dtype="string")
 
-    codes = pd.DataFrame({c: pd.factorize(frame[c], use_na_sentinel=False)[0] for c in DRAFT_COLUMNS})
-    group = codes.groupby(list(DRAFT_COLUMNS), sort=False).ngroup().to_numpy()
-    _, first_rows = np.unique(group, return_index=True)
-
     env = _environment(template_dirs)
     company = rules["actions"]["company"]
     templates = {t: _load(env, t, names[t], template_dirs) for t in frame["action_type"].unique()}
+    # A text depends only on the columns its template uses: a daily call's talk track is rendered once
+    # per customer, not once per day.
+    codes = pd.DataFrame({c: pd.factorize(frame[c], use_na_sentinel=False)[0] for c in DRAFT_COLUMNS})
+    for action_type in templates:
+        used = _used_columns(env, names[action_type])
+        rows = (frame["action_type"] == action_type).to_numpy()
+        for unused in set(DRAFT_COLUMNS) - used - {"action_type"}:
+            codes.loc[rows, unused] = -1
+    group = codes.groupby(list(DRAFT_COLUMNS), sort=False).ngroup().to_numpy()
+    _, first_rows = np.unique(group, return_index=True)
     texts = np.empty(len(first_rows), dtype=object)
     for i, row in enumerate(frame.iloc[first_rows].itertuples(index=False)):
         texts[i] = _render(
@@ -122,6 +131,13 @@ def render_drafts(actions: pd.DataFrame, rules: Rules, template_dirs: Sequence[P
         )
     values[drafted] = texts[group]
     return pd.Series(values, index=actions.index, dtype="string")
+
+
+def _used_columns(env: jinja2.Environment, file_name: str) -> set[str]:
+    """The action columns a template reads (weekday comes from date)."""
+    source = env.loader.get_source(env, file_name)[0]
+    names = jinja2.meta.find_undeclared_variables(env.parse(source))
+    return {"date" if n == "weekday" else n for n in names} & set(DRAFT_COLUMNS)
 
 
 def _text(values: pd.Series) -> pd.Series:

@@ -65,11 +65,11 @@ def run(
         progress("计算意向等级 …")
     profiles = profiles.join(grade_intent(register.customers, register.contacts, rules))
     profiles = profiles.join(referral_tier(register.customers, rules))
-    profiles = profiles.join(contact_cadence(register.customers, register.contacts, profiles, week.monday, rules))
+    profiles = profiles.join(contact_cadence(register.customers, register.contacts, profiles, week.today, rules))
     if progress:
         progress("检查流失预警 …")
     prior = prior or Prior()
-    profiles = profiles.join(churn_flags(register.customers, register.contacts, profiles, week.monday, rules,
+    profiles = profiles.join(churn_flags(register.customers, register.contacts, profiles, week.today, rules,
                                          prior.grades, prior.week))
     profiles = profiles.join(lifecycle(register.customers, profiles, rules))
     if progress:
@@ -94,7 +94,7 @@ def drafts(actions: pd.DataFrame, customers: pd.DataFrame, rules: Rules, templat
     rows = pd.DataFrame({
         "action_type": actions["lead_type"].to_numpy(),
         "salutation": salutation(people["name"], gender, rules["actions"]["compound_surnames"]).to_numpy(),
-        "agent": people["agent"].to_numpy(),
+        "agent": people["agent"].astype("string").fillna(rules["actions"]["agent_fallback"]).to_numpy(),
         "occasion": actions["occasion"].to_numpy(),
         "date": actions["date"].to_numpy(),
         "detail": actions["detail"].to_numpy(),

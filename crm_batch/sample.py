@@ -36,6 +36,7 @@ import numpy as np
 import xlsxwriter
 from lunar_python import Lunar, LunarYear, Solar
 
+from crm_batch.almanac import lunar_day_name
 from crm_batch.fields import FIELDS
 
 REGISTER_FILE = "客户登记表.xlsx"
@@ -71,7 +72,6 @@ _MOBILE_PREFIXES = np.array([130, 131, 132, 133, 135, 136, 137, 138, 139, 150, 1
 _FULLWIDTH = str.maketrans({c: chr(ord(c) + 0xFEE0) for c in
                             "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"})
 _LUNAR_MONTHS = ("正", "二", "三", "四", "五", "六", "七", "八", "九", "十", "十一", "十二")
-_CN_DIGITS = "一二三四五六七八九"
 _GARBLED = ("锟斤拷", "#REF!", "??", "烫烫烫", "#N/A")
 
 def _w(text: str) -> tuple[str, ...]:
@@ -386,17 +386,6 @@ def _days(values: np.ndarray) -> np.ndarray:
 
 def _year_start(years: np.ndarray) -> np.ndarray:
     return (years - 1970).astype("datetime64[Y]").astype("datetime64[D]")
-
-
-def _lunar_day(day: int) -> str:
-    """初一 … 初十, 十一 … 十九, 二十, 廿一 … 廿九, 三十."""
-    if day <= 10:
-        return "初" + (_CN_DIGITS + "十")[day - 1]
-    if day < 20:
-        return "十" + _CN_DIGITS[day - 11]
-    if day == 20:
-        return "二十"
-    return "廿" + _CN_DIGITS[day - 21] if day < 30 else "三十"
 
 
 def _names(rng: np.random.Generator, male: np.ndarray) -> np.ndarray:
@@ -899,7 +888,7 @@ def _render_birthdays(t: dict[str, np.ndarray], rng: np.random.Generator, messy:
         if form == 0 and not leap and (month != 2 or day <= 28):
             birthday[i], kind[i] = dt.date(year, month, day), "农历"
             continue
-        words = f"{'闰' if leap else ''}{_LUNAR_MONTHS[month - 1]}月{_lunar_day(day)}"
+        words = f"{'闰' if leap else ''}{_LUNAR_MONTHS[month - 1]}月{lunar_day_name(day)}"
         if leap:
             birthday[i] = f"{year}年{words}"  # 1974年闰四月初八
         else:

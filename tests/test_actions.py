@@ -39,8 +39,8 @@ def plan(people: list[dict], contacts: list[tuple] = (), events: list[dict] = ()
     profiles = pd.DataFrame({"stage": [p.get("stage", "来访") for p in people],
                              "grade": [p.get("grade", "C") for p in people],
                              "referral": [p.get("referral") for p in people]})
-    profiles = profiles.join(contact_cadence(customers, log, profiles, week.monday, rules))
-    profiles = profiles.join(churn_flags(customers, log, profiles, week.monday, rules))
+    profiles = profiles.join(contact_cadence(customers, log, profiles, week.today, rules))
+    profiles = profiles.join(churn_flags(customers, log, profiles, week.today, rules))
     profiles = profiles.join(lifecycle(customers, profiles, rules))
     dates = {}
     if "birthday" in customers:
@@ -101,17 +101,24 @@ def test_birthdays_solar_and_lunar_by_relationship():
     assert births.loc["F1", "detail"] == "发送祝福短信"
 
 
-def test_top_customers_are_invited_to_a_birthday_event_14_to_21_days_ahead():
-    frame = plan([
-        {"customer_id": "A1", "grade": "A", "birthday": "1980-12-10"},  # 17 days after Monday → invite Monday
+def test_top_customers_are_invited_to_a_birthday_event_once_21_days_ahead():
+    people = [
+        {"customer_id": "A1", "grade": "A", "birthday": "1980-12-10"},  # 12-10 − 21 = 11-19: invited last week
         {"customer_id": "A2", "grade": "A", "birthday": "1980-12-16"},  # 12-16 − 21 = 11-25
-        {"customer_id": "A3", "grade": "A", "birthday": "1980-12-21"},  # 12-21 − 21 = 11-30: next week
-        {"customer_id": "B1", "grade": "B", "birthday": "1980-12-10"},  # not a top grade
-    ], contacts=[(c, "2026-11-22", "电话", None) for c in ("A1", "A2", "A3", "B1")])
-    invites = frame[frame["action_type"] == "生日会邀约"]
+        {"customer_id": "A3", "grade": "A", "birthday": "1980-12-21"},  # 11-30: next week
+        {"customer_id": "A4", "grade": "A", "birthday": "1980-12-14"},  # 11-23
+        {"customer_id": "K1", "grade": "C", "key_account": "是", "birthday": "1980-12-15"},  # 大客户: 11-24
+        {"customer_id": "B1", "grade": "B", "birthday": "1980-12-10"},  # not a top customer
+    ]
+    contacts = [(p["customer_id"], "2026-11-22", "电话", None) for p in people]
+    frame = plan(people, contacts=contacts)
+    invites = frame[frame["action_type"] == "生日会邀约"].sort_values("date")
     assert list(zip(invites["who"], invites["date"].dt.strftime("%m-%d"), strict=True)) == [
-        ("A1", "11-23"), ("A2", "11-25")]
-    assert invites.iloc[0]["reason"] == "生日 12月10日（17 天后），A 级或大客户提前 14–21 天邀约参加生日会"
+        ("A4", "11-23"), ("K1", "11-24"), ("A2", "11-25")]
+    assert invites.iloc[0]["reason"] == "生日 12月14日（21 天后），A 级或大客户提前 14–21 天邀约参加生日会"
+    next_week = plan(people, contacts=contacts, week=PlanWeek.containing(dt.date(2026, 11, 30)))
+    again = next_week[next_week["action_type"] == "生日会邀约"]
+    assert list(again["who"]) == ["A3"], "each birthday is invited once, not again the week after"
 
 
 @pytest.mark.parametrize(
@@ -169,21 +176,58 @@ def test_real_estate_has_no_post_sale_schedule():
     assert days(frame, "R1", "售后回访") == []
 
 
-def test_events_notify_the_customers_they_name_ahead_of_the_day():
+def test_events_are_notified_once_seven_days_ahead_to_the_customers_they_name():
+    people = [{"customer_id": "O1", "stage": "业主"}, {"customer_id": "V1", "stage": "来访", "grade": "A"},
+              {"customer_id": "V2", "stage": "意向", "grade": "B"},
+              {"customer_id": "L1", "stage": "来电", "grade": "D"}]
     frame = plan(
-        [{"customer_id": "O1", "stage": "业主"}, {"customer_id": "V1", "stage": "来访"}],
-        contacts=[(c, "2026-11-22", "电话", None) for c in ("O1", "V1")],
-        events=[{"event_name": "老业主答谢会", "event_date": "2026-11-27", "event_target": "业主"},
-                {"event_name": "新品品鉴会", "event_date": "2026-12-02", "event_target": "全部客户"},
-                {"event_name": "年终晚宴", "event_date": "2026-12-10", "event_target": "全部客户"},
-                {"event_name": "上周活动", "event_date": "2026-11-20", "event_target": "全部客户"}],
+        people,
+        contacts=[(p["customer_id"], "2026-11-22", "电话", None) for p in people],
+        events=[{"event_name": "老业主答谢会", "event_date": "2026-11-30", "event_target": "所有业主"},
+                {"event_name": "新品品鉴会", "event_date": "2026-12-02", "event_target": None},
+                {"event_name": "A/B类客户团购会", "event_date": "2026-12-01", "event_target": "A、B类客户"},
+                {"event_name": "周末暖场", "event_date": "2026-11-27", "event_target": "全部客户"},  # told 11-20
+                {"event_name": "年终晚宴", "event_date": "2026-12-10", "event_target": "全部客户"}],  # told 12-03
     )
     notices = frame[frame["action_type"] == "活动通知"]
-    assert sorted(zip(notices["who"], notices["occasion"], notices["date"].dt.strftime("%m-%d"), strict=True)) == [
-        ("O1", "新品品鉴会", "11-25"), ("O1", "老业主答谢会", "11-23"), ("V1", "新品品鉴会", "11-25")]
-    assert "通知成交" not in notices.iloc[0]["reason"]
-    thanks = notices[notices["occasion"] == "老业主答谢会"].iloc[0]
-    assert thanks["reason"] == "活动“老业主答谢会”11月27日举行，通知业主"
+    got = sorted(zip(notices["occasion"], notices["who"], notices["date"].dt.strftime("%m-%d"), strict=True))
+    assert got == [("A/B类客户团购会", "V1", "11-24"), ("A/B类客户团购会", "V2", "11-24"),
+                   ("新品品鉴会", "L1", "11-25"), ("新品品鉴会", "O1", "11-25"), ("新品品鉴会", "V1", "11-25"),
+                   ("新品品鉴会", "V2", "11-25"), ("老业主答谢会", "O1", "11-23")]
+    reasons = dict(zip(notices["occasion"], notices["reason"], strict=False))
+    assert reasons["老业主答谢会"] == "活动“老业主答谢会”11月30日举行，通知业主"
+    assert reasons["A/B类客户团购会"].endswith("通知A级、B级")
+
+
+def test_only_the_latest_plan_of_a_customer_counts():
+    frame = plan([{"customer_id": "P1", "grade": "D"}],
+                 contacts=[("P1", "2026-11-10", "电话", "2026-11-25"), ("P1", "2026-11-20", "来访", "2026-12-05")])
+    assert days(frame, "P1", "计划回访") == []
+
+
+def test_an_sms_does_not_count_as_the_outreach_call():
+    frame = plan([{"customer_id": "W1", "stage": "外拓", "outreach_at": "2026-11-20"}],
+                 # An SMS is not a call, and a call dated 12-20 is a typo, not a call made.
+                 contacts=[("W1", "2026-11-20", "短信", None), ("W1", "2026-12-20", "电话", None)])
+    assert days(frame, "W1", "外拓回访") == ["11-23"]
+
+
+def test_a_run_in_mid_week_counts_that_weeks_contacts():
+    thursday = PlanWeek.containing(dt.date(2026, 11, 26))
+    frame = plan([{"customer_id": "C1", "grade": "C"}], contacts=[("C1", "2026-11-24", "电话", None)], week=thursday)
+    assert days(frame, "C1", "电话回访") == []  # called Tuesday: next due 12-09
+    overdue = plan([{"customer_id": "C2", "grade": "C"}], contacts=[("C2", "2026-11-01", "电话", None)], week=thursday)
+    assert days(overdue, "C2", "电话回访") == ["11-26"]  # overdue calls land on the run's day, not a past Monday
+
+
+def test_relationship_words_negated_are_not_close():
+    frame = plan([
+        {"customer_id": "R1", "birthday": "1980-11-25", "relationship": "不熟悉"},
+        {"customer_id": "R2", "birthday": "1980-11-25", "relationship": "普通朋友"},
+        {"customer_id": "R3", "birthday": "1980-11-25", "relationship": "关系很好"},
+    ], contacts=[(c, "2026-11-22", "电话", None) for c in ("R1", "R2", "R3")])
+    how = frame[frame["action_type"] == "生日祝福"].set_index("who")["detail"].to_dict()
+    assert how == {"R1": "发送祝福短信", "R2": "电话祝福，寄送贺卡", "R3": "上门拜访，送鲜花和蛋糕"}
 
 
 def test_one_customers_reasons_on_one_day_are_one_row_led_by_the_most_urgent():
@@ -197,7 +241,9 @@ def test_one_customers_reasons_on_one_day_are_one_row_led_by_the_most_urgent():
     # Types in the rules' priority-table order; the A-grade call keeps the row at 高 either way.
     assert tuesday["types"] == "生日祝福、计划回访、电话回访"
     assert tuesday["lead_type"] == "生日祝福" and tuesday["priority"] == "高"
-    assert tuesday["reasons"].count("；") >= 2
+    assert tuesday["reasons"] == ("生日 11月24日，46 岁 → 上门拜访，送鲜花和蛋糕；"
+                                  "上次电话（11-22）约定 11-24 回访：介绍户型；"
+                                  "A 级每 1 天至少联系一次；按频率继续联系")
 
 
 def test_a_planned_follow_up_leads_over_a_routine_call_but_keeps_its_priority():

@@ -18,6 +18,7 @@ from crm_batch.almanac import (
     birthday_dates,
     check_holiday,
     holiday_dates,
+    lunar_day_name,
     lunar_label,
     occasions,
     parse_birthdays,
@@ -436,3 +437,8 @@ def test_birthday_dates_of_nothing_is_empty() -> None:
     parsed = parse_birthdays(cells(), reference_year=REFERENCE_YEAR)
     found = birthday_dates(parsed, D(2026, 1, 1), D(2026, 1, 31))
     assert found.empty and found.columns.tolist() == ["row", "date", "lunar", "age"]
+
+
+def test_lunar_day_names():
+    assert [lunar_day_name(d) for d in (1, 10, 11, 20, 21, 30)] == [
+        "初一", "初十", "十一", "二十", "廿一", "三十"]

@@ -107,15 +107,31 @@ def test_lost_customer_needs_a_managers_approval(approval, alert, reason):
         assert (row.alerts, row.risk) == (alert, "中") and reason in row.churn_reason
 
 
+def two_customers(registered: list[str | None]) -> pd.DataFrame:
+    """K1 never contacted, K2 called on 11-20: the register does log contacts."""
+    rules = load_rules()
+    customers = pd.DataFrame({"customer_id": ["K1", "K2"], "registered_at": pd.to_datetime(registered)})
+    log = pd.DataFrame({"customer_id": ["K2"], "contact_at": pd.to_datetime(["2026-11-20"]), "method": ["电话"]})
+    profiles = pd.DataFrame({"stage": ["来电", "来电"], "grade": ["D", "D"], "referral": [None, None]})
+    profiles = profiles.join(contact_cadence(customers, log, profiles, TODAY, rules))
+    return churn_flags(customers, log, profiles, TODAY, rules)
+
+
 def test_registered_last_week_without_contacts_is_not_idle():
-    row = profile(stage="来电", grade="D", registered_at="2026-11-16")
-    assert pd.isna(row.alerts) and row.idle_days == 7
+    flags = two_customers(["2026-11-16", None])
+    assert pd.isna(flags["alerts"].iloc[0]) and flags["idle_days"].iloc[0] == 7
 
 
 def test_registration_date_counts_as_the_last_update():
-    row = profile(stage="来电", grade="D", registered_at="2026-10-01")
-    assert row.alerts == "超期未联系"
-    assert row.churn_reason.startswith("超期未联系：登记日期 2026-10-01（之后没有跟进记录），已 53 天")
+    flags = two_customers(["2026-10-01", None])
+    assert flags["alerts"].iloc[0] == "超期未联系"
+    assert flags["churn_reason"].iloc[0].startswith("超期未联系：登记日期 2026-10-01（之后没有跟进记录），已 53 天")
+
+
+def test_a_register_without_a_follow_up_log_judges_no_idle_time():
+    # Only dates of the register itself: no one can be called overdue, sleeping or lost by guess.
+    row = profile(stage="业主", grade="D", registered_at="2023-12-30", signed_at="2024-01-05")
+    assert pd.isna(row.alerts) and pd.isna(row.idle_days) and row.lifecycle == "成交"
 
 
 def test_never_contacted_in_a_register_that_logs_contacts_is_overdue():
@@ -161,6 +177,7 @@ def test_auto_dealer_escalates_h_and_a():
         ({"contacts": [("2026-05-01", "电话")]}, "流失"),
         ({"contacts": [("2026-08-01", "电话")]}, "沉睡"),
         ({"stage": "业主", "referred_visits": 2, "contacts": [("2026-11-20", "电话")]}, "忠诚"),
+        ({"stage": "业主", "referred_visits": 2, "contacts": [("2026-03-20", "电话")]}, "忠诚"),  # loyal, though idle
         ({"stage": "成交", "contribution": "老带新1套", "contacts": [("2026-11-20", "电话")]}, "忠诚"),
         ({"stage": "成交", "contribution": "无", "contacts": [("2026-11-20", "电话")]}, "成交"),
         ({"grade": "A", "contacts": [("2026-11-22", "电话")]}, "准客户"),
@@ -169,13 +186,13 @@ def test_auto_dealer_escalates_h_and_a():
         ({"grade": "D", "contacts": [("2026-11-22", "电话")]}, "潜在"),
         ({"grade": None, "contacts": [("2026-11-22", "电话")]}, "潜在"),
     ],
-    ids=["lost", "gone-180", "sleeping-90", "loyal-referrer", "loyal-contribution", "buyer", "ready", "intent",
-         "intent-by-stage", "potential", "ungraded"],
+    ids=["lost", "gone-180", "sleeping-90", "loyal-referrer", "loyal-idle", "loyal-contribution", "buyer", "ready",
+         "intent", "intent-by-stage", "potential", "ungraded"],
 )
 def test_lifecycle(kwargs, stage):
     row = profile(**kwargs)
     assert row.lifecycle == stage
-    assert row.lifecycle_reason
+    assert isinstance(row.lifecycle_reason, str) and len(row.lifecycle_reason) >= 5
 
 
 def test_lifecycle_reason_names_the_fact():

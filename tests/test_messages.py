@@ -85,11 +85,14 @@ def team_folder(tmp_path: Path, files: dict[str, str]) -> Path:
         ("=HYPERLINK(\"http://x\",\"点我\")", "男", "您"),
         ("13812345678", "女", "您"),
         ("王", "女", "王女士"),
+        ("王建国(老客户)", "男", "王先生"),
+        ("王建国（业主）", pd.NA, "王建国"),
+        ("张三/李四", "男", "张先生"),
     ],
     ids=["man", "woman", "compound-surname", "compound-man", "already-titled", "titled-no-gender", "boss",
          "manager", "teacher", "unknown-gender-full-name", "blank", "spaces", "missing", "none", "english",
          "english-no-gender", "stray-spaces", "masked-name", "masked-no-gender", "formula", "phone-only",
-         "surname-only"],
+         "surname-only", "note-in-brackets", "note-full-width", "two-names"],
 )
 def test_salutation(name: object, gender: object, expected: str) -> None:
     result = salutation(pd.Series([name], dtype="object"), pd.Series([gender], dtype="object"), COMPOUND)

@@ -340,11 +340,6 @@ def test_birthdays_include_lunar_text_and_this_week(messy):
     assert any(isinstance(v, dt.datetime) and (v.month, v.day) in week for v in values)
 
 
-def test_lunar_text_names_lunar_days():
-    assert [sample._lunar_day(d) for d in (1, 10, 11, 20, 21, 30)] == [
-        "初一", "初十", "十一", "二十", "廿一", "三十"]
-
-
 # ---------------------------------------------------------------- clean mode
 
 

@@ -442,16 +442,13 @@ def _normalise_columns(
             result = norm.parse_phones(raw)
             out[key], out["phone_alt"] = result["value"], result["alt"]
             report(result, raw, name)
-        elif kind in (Kind.DATE, Kind.BIRTHDAY):
+        elif kind is Kind.BIRTHDAY:
+            # Birthdays are often lunar or yearless: the almanac reads the text and reports what it cannot.
+            out[key] = norm.clean_text(raw)
+        elif kind is Kind.DATE:
             result = norm.parse_dates(raw, reference=reference, min_year=ingest["min_year"],
                                       max_year=ingest["max_year"])
-            if kind is Kind.BIRTHDAY:
-                # Birthdays are often lunar or yearless; the calendar module reads the text.
-                out[key] = norm.clean_text(raw)
-                unusable = result["slug"].isin(["date-invalid", "date-out-of-range"])
-                result = result.assign(slug=result["slug"].where(unusable))
-            else:
-                out[key] = result["value"]
+            out[key] = result["value"]
             report(result, raw, name)
         elif kind in (Kind.INT, Kind.NUMBER):
             result = norm.parse_numbers(raw, integer=kind is Kind.INT, min_value=0)

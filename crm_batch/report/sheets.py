@@ -10,6 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from crm_batch import almanac
+from crm_batch.calendar import WEEKDAYS
 from crm_batch.pipeline import WeeklyResult
 from crm_batch.report.workbook import Column, Table
 from crm_batch.rules.churn import RISK_ORDER
@@ -193,7 +194,6 @@ def compliance_columns(result: WeeklyResult) -> list[Column]:
     ]
 
 
-WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 CALENDAR_NAMES_PER_DAY = 8  # more than this in one cell is summarised as “等 N 人”
 CALENDAR_COLUMNS = [Column("月份", "月份", width=10), Column("第几周", "第几周", width=7),
                     *[Column(day, day, "wrap", width=22) for day in WEEKDAYS]]
@@ -201,7 +201,7 @@ CALENDAR_COLUMNS = [Column("月份", "月份", width=10), Column("第几周", "�
 
 def birthday_calendar_frame(result: WeeklyResult) -> pd.DataFrame:
     """生日台历: this month's and next month's birthdays, one row per week, one column per weekday."""
-    first = pd.Timestamp(result.week.monday).replace(day=1)
+    first = pd.Timestamp(result.week.today).replace(day=1)  # the run's month, even when the week began in the last
     last = first + pd.DateOffset(months=2) - pd.Timedelta(days=1)
     parsed = result.dates.get("birthday")
     found = almanac.birthday_dates(parsed, first.date(), last.date()) if parsed is not None else None

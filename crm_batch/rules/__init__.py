@@ -18,3 +18,37 @@ def column(frame: pd.DataFrame, key: str) -> pd.Series:
 def date_column(frame: pd.DataFrame, key: str) -> pd.Series:
     """A date field as datetime64 (NaT where blank or absent), whatever dtype an all-blank column arrived in."""
     return pd.to_datetime(column(frame, key), errors="coerce")
+
+
+def last_contact(
+    customers: pd.DataFrame, contacts: pd.DataFrame, until: pd.Timestamp, methods: list[str] | None = None
+) -> pd.Series:
+    """Per customer (aligned to ``customers``): the day of their latest contact up to ``until``'s day.
+
+    ``methods`` keeps only contacts of those methods (visits, calls…). Contacts dated
+    after ``until`` (a typo, or a plan written as a contact) are never the last contact.
+    """
+    if len(contacts) and "contact_at" in contacts:
+        at = pd.to_datetime(contacts["contact_at"], errors="coerce")
+        keep = at.notna() & (at < until.normalize() + pd.Timedelta(days=1))
+        if methods is not None:
+            keep &= contacts["method"].isin(methods).fillna(False) if "method" in contacts else False
+        by_id = at[keep].groupby(contacts.loc[keep, "customer_id"]).max()
+    else:
+        by_id = pd.Series(dtype="datetime64[ns]")
+    # reindex, not map: map() with an empty datetime Series fails in pandas 3.
+    found = by_id.reindex(customers["customer_id"].to_numpy()).to_numpy()
+    return pd.Series(pd.to_datetime(found), index=customers.index).dt.normalize()
+
+
+def key_account(customers: pd.DataFrame, profiles: pd.DataFrame) -> pd.Series:
+    """大客户: a referral tier (老母鸡/小母鸡) or marked 大客户=是 in the register."""
+    tier = profiles["referral"].notna() if "referral" in profiles else pd.Series(False, index=customers.index)
+    marked = column(customers, "key_account").astype("string").eq("是").fillna(False)
+    return (tier | marked).astype(bool)
+
+
+def top_customer(customers: pd.DataFrame, profiles: pd.DataFrame, grades: list[str]) -> pd.Series:
+    """A top-grade customer (A, or H/A for cars) or a key account: the ones treated closest."""
+    top = profiles["grade"].astype("string").isin(grades).fillna(False).astype(bool)
+    return top | key_account(customers, profiles)

@@ -20,18 +20,21 @@ Customers whose 战败 was approved get no actions: they are gone by decision.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
 from crm_batch import almanac
 from crm_batch.calendar import PlanWeek
-from crm_batch.rules import column, date_column
+from crm_batch.rules import column, date_column, key_account, last_contact, top_customer
 from crm_batch.rules.completeness import LOST_STAGE, OWNER_STAGES
 from crm_batch.rules_config import Rules
 
 PRIORITIES = ("高", "中", "低")
 LONG_COLUMNS = ["cust", "date", "action_type", "reason", "occasion", "detail"]
 ALL_WORDS = ("全部", "所有", "全体")
+LIFECYCLE_TARGETS = ("潜在", "准客户", "忠诚", "沉睡")
 
 
 def _day(value: pd.Series) -> pd.Series:
@@ -54,17 +57,16 @@ def active_customers(customers: pd.DataFrame, profiles: pd.DataFrame) -> pd.Seri
     return ~(lost & approved).astype(bool)
 
 
-def cadence_calls(profiles: pd.DataFrame, week: PlanWeek, rules: Rules) -> pd.DataFrame:
-    """A call on every day the customer's interval falls due inside the week; overdue ones on Monday."""
-    monday, sunday = pd.Timestamp(week.monday), pd.Timestamp(week.sunday)
+def cadence_calls(customers: pd.DataFrame, profiles: pd.DataFrame, week: PlanWeek, rules: Rules) -> pd.DataFrame:
+    """A call on every day the customer's interval falls due inside the week; overdue ones on the run's day."""
+    today, sunday = pd.Timestamp(week.today), pd.Timestamp(week.sunday)
     interval = profiles["interval_days"].astype("int64").clip(lower=1)
-    first = profiles["next_due"].clip(lower=monday)
-    key_account = profiles["referral"].notna()
-    kind = pd.Series(np.where(key_account, "大客户回访",
+    first = profiles["next_due"].clip(lower=today)
+    kind = pd.Series(np.where(key_account(customers, profiles), "大客户回访",
                               np.where(interval >= rules["cadence"]["revisit_days"], "季度回访", "电话回访")),
                      index=profiles.index)
     last = profiles["last_contact"]
-    overdue_days = (monday - profiles["next_due"]).dt.days
+    overdue_days = (today - profiles["next_due"]).dt.days
     seen = pd.Series(np.where(last.notna(), "最近联系 " + last.dt.strftime("%Y-%m-%d").fillna(""), "从未联系"),
                      index=profiles.index, dtype="string")
     parts = []
@@ -82,14 +84,23 @@ def cadence_calls(profiles: pd.DataFrame, week: PlanWeek, rules: Rules) -> pd.Da
     return pd.concat(parts, ignore_index=True) if parts else _rows([], [], "", [])
 
 
+def _words(words: list[str]) -> str:
+    return "|".join(re.escape(w) for w in words) or "(?!)"
+
+
 def _relationship(customers: pd.DataFrame, profiles: pd.DataFrame, rules: Rules) -> pd.Series:
-    """close / ordinary / distant: the words in 关系亲疏, and A grade or key accounts are close."""
+    """close / ordinary / distant: the words in 关系亲疏; top grades and key accounts are close.
+
+    Distant words win, and a negated or qualified word (不熟悉, 普通朋友) is never close.
+    """
     cfg = rules["actions"]
     text = column(customers, "relationship").astype("string").fillna("")
-    close = text.str.contains("|".join(cfg["close_words"]), regex=True) if cfg["close_words"] else False
-    distant = text.str.contains("|".join(cfg["distant_words"]), regex=True) if cfg["distant_words"] else False
-    top = profiles["grade"].astype("string").isin(cfg["top_grades"]).fillna(False) | profiles["referral"].notna()
-    return pd.Series(np.select([close | top, distant], ["close", "distant"], "ordinary"), index=customers.index)
+    distant = text.str.contains(_words(cfg["distant_words"]), regex=True)
+    hedged = text.str.contains(_words(cfg["not_close_words"]), regex=True)
+    close = text.str.contains(_words(cfg["close_words"]), regex=True) & ~hedged
+    top = top_customer(customers, profiles, cfg["top_grades"])
+    return pd.Series(np.select([distant & ~top, close | top], ["distant", "close"], "ordinary"),
+                     index=customers.index)
 
 
 def _dated(parsed: pd.DataFrame, start, end) -> pd.DataFrame:
@@ -126,16 +137,14 @@ def birthdays(customers: pd.DataFrame, profiles: pd.DataFrame, parsed: dict[str,
         reason = name + " " + when + turned + " → " + action
         parts.append(_rows(cust, found["date"], name + "祝福", reason, name, action))
     if "birthday" in parsed:
+        # Invited once: in the week holding the day `high` days before the birthday (so 14–21 days ahead).
         low, high = cfg["birthday_invite_days"]
-        top = profiles["grade"].astype("string").isin(cfg["top_grades"]).fillna(False) | profiles["referral"].notna()
-        ahead = _dated(parsed["birthday"][top], week.monday + pd.Timedelta(days=low), week.sunday
-                       + pd.Timedelta(days=high))
-        invite_on = (ahead["date"] - pd.Timedelta(days=high)).clip(lower=pd.Timestamp(week.monday))
-        fits = (ahead["date"] - invite_on).dt.days.between(low, high) & (invite_on <= pd.Timestamp(week.sunday))
-        ahead, invite_on = ahead[fits], invite_on[fits]
+        top = top_customer(customers, profiles, cfg["top_grades"])
+        ahead = _dated(parsed["birthday"][top], week.monday + pd.Timedelta(days=high),
+                       week.sunday + pd.Timedelta(days=high))
         if len(ahead):
-            reason = ("生日 " + _day(ahead["date"]) + "（" + (ahead["date"] - invite_on).dt.days.astype("string")
-                      + f" 天后），A 级或大客户提前 {low}–{high} 天邀约参加生日会")
+            invite_on = ahead["date"] - pd.Timedelta(days=high)
+            reason = "生日 " + _day(ahead["date"]) + f"（{high} 天后），A 级或大客户提前 {low}–{high} 天邀约参加生日会"
             parts.append(_rows(ahead["row"], invite_on, "生日会邀约", reason, "生日会"))
     return pd.concat(parts, ignore_index=True) if parts else _rows([], [], "", [])
 
@@ -158,7 +167,10 @@ def planned_follow_ups(customers: pd.DataFrame, contacts: pd.DataFrame, week: Pl
         return _rows([], [], "", [])
     contacts = contacts.assign(next_contact_at=date_column(contacts, "next_contact_at"),
                                contact_at=date_column(contacts, "contact_at"))
-    planned = contacts[contacts["next_contact_at"].between(pd.Timestamp(week.monday), pd.Timestamp(week.sunday))]
+    # A later contact's plan replaces an earlier one: only each customer's latest plan counts.
+    plans = contacts[contacts["next_contact_at"].notna()].sort_values("contact_at", na_position="first")
+    plans = plans.drop_duplicates("customer_id", keep="last")
+    planned = plans[plans["next_contact_at"].between(pd.Timestamp(week.monday), pd.Timestamp(week.sunday))]
     position = pd.Series(customers.index, index=customers["customer_id"].to_numpy())
     position = position[~position.index.duplicated()]
     cust = position.reindex(planned["customer_id"].to_numpy()).to_numpy()
@@ -176,18 +188,14 @@ def outreach_calls(customers: pd.DataFrame, contacts: pd.DataFrame, profiles: pd
                    rules: Rules) -> pd.DataFrame:
     """外拓 leads with no contact since the outreach: call and invite within the rule's days."""
     days = rules["actions"]["outreach_days"]
-    monday, sunday = pd.Timestamp(week.monday), pd.Timestamp(week.sunday)
-    out = date_column(customers, "outreach_at")
+    today, monday, sunday = pd.Timestamp(week.today), pd.Timestamp(week.monday), pd.Timestamp(week.sunday)
+    out = date_column(customers, "outreach_at").dt.normalize()
     lead = profiles["stage"].astype("string").eq("外拓").fillna(False) & out.notna() & (out <= sunday)
-    if len(contacts) and "contact_at" in contacts:
-        latest = contacts.groupby("customer_id")["contact_at"].max()
-        since = pd.to_datetime(latest.reindex(customers["customer_id"].to_numpy()).to_numpy())
-        called = pd.Series(since, index=customers.index) >= out
-    else:
-        called = pd.Series(False, index=customers.index)
+    # Called means what the fine accepts (a call or a meeting), on or after the outreach, up to today.
+    called = (last_contact(customers, contacts, today, rules["penalties"]["outreach_methods"]) >= out).fillna(False)
     deadline = out + pd.Timedelta(days=days)
-    due = lead & ~called.fillna(False) & (deadline >= monday - pd.Timedelta(days=7))
-    on = out[due].clip(lower=monday)
+    due = lead & ~called & (deadline >= monday - pd.Timedelta(days=7))
+    on = out[due].clip(lower=today)
     late = deadline[due] < monday
     by = "，须在 " + deadline[due].dt.strftime("%m-%d") + " 前电话并邀约到访"
     text = "外拓 " + out[due].dt.strftime("%m-%d") + by.mask(late, f"，已超过 {days} 天仍未电话，尽快补上")
@@ -231,45 +239,49 @@ def post_sale(customers: pd.DataFrame, profiles: pd.DataFrame, week: PlanWeek, r
     return pd.concat(parts, ignore_index=True) if parts else _rows([], [], "", [])
 
 
-def _eligible(target: str | None, profiles: pd.DataFrame, rules: Rules) -> tuple[pd.Series, str]:
-    """Which customers an event's 邀约对象 names: stages, lifecycles or grades; everyone when it says so."""
-    text = (target or "").strip()
-    if not text or any(word in text for word in ALL_WORDS):
-        return pd.Series(True, index=profiles.index), "全部客户"
+def _eligible(target: object, profiles: pd.DataFrame, rules: Rules) -> tuple[pd.Series, str]:
+    """Which customers an event's 邀约对象 names: stages, lifecycles or grades; everyone when it says so.
+
+    Named groups win over “全部/所有” (所有业主 is the owners); a blank or unreadable target means everyone.
+    """
+    text = "" if pd.isna(target) else str(target).strip().upper()
+    everyone = pd.Series(True, index=profiles.index)
     stage = profiles["stage"].astype("string")
     life = profiles["lifecycle"].astype("string")
     grade = profiles["grade"].astype("string")
     hit = pd.Series(False, index=profiles.index)
     named = []
     for canonical, words in rules["vocab"]["stages"].items():
-        if any(w in text for w in words) or canonical in text:
+        # One-character spellings (准) are too loose to find inside free text.
+        if any(w in text for w in (canonical, *words) if len(w) >= 2):
             hit |= stage.eq(canonical).fillna(False)
             named.append(canonical)
-    for name in ("潜在", "准客户", "成交", "忠诚", "沉睡"):
+    for name in LIFECYCLE_TARGETS:
         if name in text:
             hit |= life.eq(name).fillna(False)
             named.append(name)
-    for level in rules.grade_levels:
-        if f"{level}级" in text.upper() or f"{level}类" in text.upper():
-            hit |= grade.eq(level).fillna(False)
-            named.append(f"{level}级")
-    if not named:
-        return pd.Series(True, index=profiles.index), f"邀约对象“{text}”无法识别，通知全部客户"
-    return hit.astype(bool), "、".join(dict.fromkeys(named))
+    if "级" in text or "类" in text:  # A级、A/B类客户, H、A级
+        for level in rules.grade_levels:
+            if re.search(rf"(?<![A-Z]){re.escape(level)}(?![A-Z])", text):
+                hit |= grade.eq(level).fillna(False)
+                named.append(f"{level}级")
+    if named:
+        return hit.astype(bool), "、".join(dict.fromkeys(named))
+    if not text or any(word in text for word in ALL_WORDS):
+        return everyone, "全部客户"
+    return everyone, f"全部客户（邀约对象“{text}”无法识别）"
 
 
 def event_notices(events: pd.DataFrame, profiles: pd.DataFrame, week: PlanWeek, rules: Rules) -> pd.DataFrame:
-    """Company events in the week or within the notice days after it: notify every eligible customer."""
+    """Every eligible customer is told of an event once: `event_notice_days` before it, when that day is this week."""
     if not len(events) or "event_date" not in events:
         return _rows([], [], "", [])
-    notice = rules["actions"]["event_notice_days"]
-    monday, sunday = pd.Timestamp(week.monday), pd.Timestamp(week.sunday)
-    dated = events[events["event_date"].between(monday, sunday + pd.Timedelta(days=notice))]
+    notice = pd.Timedelta(days=rules["actions"]["event_notice_days"])
+    dated = events.assign(event_date=date_column(events, "event_date").dt.normalize())
+    dated = dated[(dated["event_date"] - notice).between(pd.Timestamp(week.monday), pd.Timestamp(week.sunday))]
     parts = []
     for event in dated.itertuples(index=False):  # a handful of events, never a loop over customers
-        on = max(monday, event.event_date - pd.Timedelta(days=notice))
-        if on > sunday:
-            continue
+        on = event.event_date - notice
         who, named = _eligible(getattr(event, "event_target", None), profiles, rules)
         name = str(event.event_name) if pd.notna(getattr(event, "event_name", None)) else "公司活动"
         when = f"{event.event_date.month}月{event.event_date.day}日"
@@ -287,7 +299,7 @@ def plan_actions(customers: pd.DataFrame, contacts: pd.DataFrame, events: pd.Dat
     mine = profiles[active]
     long = pd.concat(
         [
-            cadence_calls(mine, week, rules),
+            cadence_calls(customers[active], mine, week, rules),
             birthdays(customers[active], mine, {k: v[active] for k, v in parsed.items()}, week, rules),
             greetings(mine.index, week, rules),
             planned_follow_ups(customers[active], contacts, week),

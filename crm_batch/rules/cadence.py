@@ -13,7 +13,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from crm_batch.rules import column
+from crm_batch.rules import column, key_account, last_contact
 from crm_batch.rules.completeness import LOST_STAGE, OWNER_STAGES
 from crm_batch.rules_config import Rules
 
@@ -25,14 +25,7 @@ def contact_cadence(
     cfg = rules["cadence"]
     index = customers.index
     now = pd.Timestamp(today)
-    if len(contacts) and "contact_at" in contacts:
-        dated = contacts[contacts["contact_at"].notna() & (contacts["contact_at"] < now + pd.Timedelta(days=1))]
-        last_by_id = dated.groupby("customer_id")["contact_at"].max()
-    else:
-        last_by_id = pd.Series(dtype="datetime64[ns]")
-    # reindex, not map: map() with an empty datetime Series fails in pandas 3.
-    found = last_by_id.reindex(customers["customer_id"].to_numpy()).to_numpy()
-    last = pd.Series(pd.to_datetime(found), index=index).dt.normalize()
+    last = last_contact(customers, contacts, now)
     days_since = (now - last).dt.days
 
     grade = profiles["grade"].astype("string")
@@ -42,15 +35,15 @@ def contact_cadence(
     stage = column(profiles, "stage").astype("string")
     settled = stage.isin([*OWNER_STAGES, LOST_STAGE]).fillna(False).astype(bool)
     interval = interval.mask(settled, cfg["revisit_days"])
-    key_account = profiles["referral"].notna() if "referral" in profiles else pd.Series(False, index=index)
-    interval = interval.mask(key_account, np.minimum(interval, cfg["key_account_days"])).astype("int64")
+    key = key_account(customers, profiles)
+    interval = interval.mask(key, np.minimum(interval, cfg["key_account_days"])).astype("int64")
 
     next_due = (last + pd.to_timedelta(interval, unit="D")).fillna(now)
     rule = (grade + " 级每 " + interval.astype(str) + " 天至少联系一次").fillna(
         "未分级客户每 " + interval.astype(str) + " 天至少联系一次")
     rule = rule.mask(settled, stage + "客户每 " + interval.astype(str) + " 天至少回访一次（定期回访）")
-    rule = rule.mask(key_account, profiles.get("referral", pd.Series(index=index)).astype("string")
-                     + "每 " + interval.astype(str) + " 天至少回访一次")
+    who = profiles.get("referral", pd.Series(index=index)).astype("string").fillna("大客户")
+    rule = rule.mask(key, who + "每 " + interval.astype(str) + " 天至少回访一次")
     seen = ("最近联系 " + last.dt.strftime("%Y-%m-%d") + "（" + days_since.astype("Int64").astype("string")
             + " 天前）→ 应于 " + next_due.dt.strftime("%Y-%m-%d") + " 联系")
     reason = rule + "；" + seen.fillna("没有任何跟进记录 → 本周应联系")

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from crm_batch.fields import label
-from crm_batch.rules import column, date_column
+from crm_batch.rules import column, date_column, key_account, last_contact
 from crm_batch.rules.completeness import LOST_STAGE, OWNER_STAGES
 from crm_batch.rules_config import Rules
 
@@ -45,25 +45,9 @@ def _day(value: pd.Series) -> pd.Series:
     return value.dt.strftime("%Y-%m-%d")
 
 
-def _latest_contact(contacts: pd.DataFrame, now: pd.Timestamp, methods: list[str] | None = None) -> pd.Series:
-    """Per customer id: the latest dated contact up to today, optionally of some methods only."""
-    if not len(contacts) or "contact_at" not in contacts:
-        return pd.Series(dtype="datetime64[ns]")
-    keep = contacts["contact_at"].notna() & (contacts["contact_at"] < now + pd.Timedelta(days=1))
-    if methods is not None:
-        keep &= contacts["method"].isin(methods).fillna(False) if "method" in contacts else False
-    return contacts.loc[keep].groupby("customer_id")["contact_at"].max()
-
-
-def _per_customer(customers: pd.DataFrame, by_id: pd.Series) -> pd.Series:
-    # reindex, not map: map() with an empty datetime Series fails in pandas 3.
-    found = by_id.reindex(customers["customer_id"].to_numpy()).to_numpy()
-    return pd.Series(pd.to_datetime(found), index=customers.index).dt.normalize()
-
-
 def last_touch(customers: pd.DataFrame, contacts: pd.DataFrame, now: pd.Timestamp) -> pd.DataFrame:
     """The latest contact or register date up to today, and where it comes from."""
-    candidates = {"跟进记录": _per_customer(customers, _latest_contact(contacts, now))}
+    candidates = {"跟进记录": last_contact(customers, contacts, now)}
     for key in TOUCH_DATES:
         if key in customers:
             dated = pd.to_datetime(customers[key], errors="coerce").dt.normalize()
@@ -89,12 +73,14 @@ def churn_flags(
     index = customers.index
     now = pd.Timestamp(today)
     touch = last_touch(customers, contacts, now)
+    tracked = bool(len(contacts)) and "contact_at" in contacts and contacts["contact_at"].notna().any()
+    if not tracked:  # a register with no follow-up log cannot tell who was contacted: no idle-time flags
+        touch["idle_days"] = pd.array([pd.NA] * len(touch), dtype="Int64")
     idle = touch["idle_days"].astype("float64")  # NaN where nothing is dated
     stage = profiles["stage"].astype("string")
     grade = profiles["grade"].astype("string")
     lost = stage.eq(LOST_STAGE).fillna(False).astype(bool)
-    key_account = profiles["referral"].notna() | column(customers, "key_account").eq("是").fillna(False)
-    tracked = bool(len(contacts)) and "contact_at" in contacts and contacts["contact_at"].notna().any()
+    key = key_account(customers, profiles)
 
     by_contact = touch["touch_source"].eq("跟进记录").fillna(False).astype(bool)
     when = _day(touch["last_touch"]).fillna("")
@@ -110,7 +96,7 @@ def churn_flags(
     stale = (((idle > cfg["stale_days"]) & ~sleeping) | unknown) & ~lost
     flags[STALE] = (stale, seen.mask(unknown, never) + f"（超过 {cfg['stale_days']} 天未联系或更新）")
 
-    visit = _per_customer(customers, _latest_contact(contacts, now, [VISIT]))
+    visit = last_contact(customers, contacts, now, [VISIT])
     away = (now - visit).dt.days
     visitor = stage.isin(cfg["visitor_stages"]).fillna(False).astype(bool)
     no_return = visitor & (away > cfg["return_days"]).fillna(False) & ~sleeping
@@ -123,13 +109,13 @@ def churn_flags(
     flags[BEHIND] = (behind, profiles["cadence_rule"].astype("string") + "，已 "
                      + touch["idle_days"].astype("string").fillna("") + f" 天未联系（超过 {cfg['cadence_factor']} 倍）")
 
-    met = _per_customer(customers, _latest_contact(contacts, now, cfg["progress_methods"]))
+    met = last_contact(customers, contacts, now, cfg["progress_methods"])
     progress = pd.DataFrame({"见面": met, "成交": date_column(customers, "signed_at"),
                              "登记": date_column(customers, "registered_at")})
     progress = progress.where(progress <= now)
     last_progress = progress.max(axis=1)
     stalled_days = (now - last_progress).dt.days
-    stalled = key_account & (stalled_days > cfg["key_account_days"]).fillna(False) & ~lost
+    stalled = key & (stalled_days > cfg["key_account_days"]).fillna(False) & ~lost
     who = profiles["referral"].astype("string").fillna("大客户")
     flags[KEY_STALLED] = (stalled, who + "，最近一次见面或成交 " + _day(last_progress).fillna("") + "，已 "
                           + stalled_days.astype("Int64").astype("string").fillna("")
@@ -150,13 +136,14 @@ def churn_flags(
     flags[GRADE_DROP] = (dropped & ~lost, f"上次（{previous_week}）" + before.fillna("") + " 级 → 本周 "
                          + grade.fillna("") + " 级")
 
-    # A top intent grade raises the risk of a prospect; a buyer's stake is their key-account standing.
-    prospect = ~stage.isin(OWNER_STAGES).fillna(False).astype(bool)
-    return _combine(flags, grade.where(prospect), key_account, index, rules).join(touch)
+    # A top intent grade raises the risk of a prospect; a buyer's stake is their key-account standing,
+    # and a 战败 awaiting approval is not escalated by the grade it had.
+    prospect = ~stage.isin([*OWNER_STAGES, LOST_STAGE]).fillna(False).astype(bool)
+    return _combine(flags, grade.where(prospect), key, index, rules).join(touch)
 
 
 def _combine(
-    flags: dict[str, tuple[pd.Series, pd.Series]], grade: pd.Series, key_account: pd.Series,
+    flags: dict[str, tuple[pd.Series, pd.Series]], grade: pd.Series, key: pd.Series,
     index: pd.Index, rules: Rules,
 ) -> pd.DataFrame:
     """One row per customer: the fired flags in order of weight, the highest risk, actions and reasons."""
@@ -175,8 +162,8 @@ def _combine(
                                actions + "；" + setting["action"])
         rank = rank.mask(fired, np.minimum(rank, RISK_ORDER.index(setting["risk"])))
     flagged = names != ""
-    escalate = flagged & (grade.isin(cfg["escalate_grades"]).fillna(False) | key_account) & (rank > 0)
-    reasons = reasons.mask(escalate, reasons + "；" + np.where(key_account, "大客户", grade.fillna("") + " 级客户")
+    escalate = flagged & (grade.isin(cfg["escalate_grades"]).fillna(False) | key) & (rank > 0)
+    reasons = reasons.mask(escalate, reasons + "；" + np.where(key, "大客户", grade.fillna("") + " 级客户")
                            + " → 风险为高")
     rank = rank.mask(escalate, 0)
     risk = pd.Series(np.array([*RISK_ORDER, ""], dtype=object)[rank.to_numpy()], index=index)

@@ -3,16 +3,17 @@
 Decided in this order, the first that holds wins:
 
 1. 战败 — the register says so (approved or not; 流失预警 tracks the approval);
-2. 流失 — idle for more than ``lifecycle.lost_days``;
-3. 沉睡 — idle for more than ``churn.sleep_days``;
-4. 忠诚 — a buyer who refers others or buys again (转介绍 counts, a referral
-   tier, or a 贡献值 entry);
+2. 忠诚 — a buyer who refers others or buys again (转介绍 counts, a referral
+   tier, or a 贡献值 entry): loyal even when neglected, which 流失预警 flags;
+3. 流失 — idle for more than ``lifecycle.lost_days``;
+4. 沉睡 — idle for more than ``churn.sleep_days``;
 5. 成交 — a buyer (成交/业主);
 6. 准客户 — a top grade (``lifecycle.ready_grades``: A, or H/A for cars);
 7. 意向 — an intent grade (``lifecycle.intent_grades``) or written stage 意向;
 8. 潜在 — everyone else (D, or not graded yet).
 
-"Idle" is the days since the last touch computed for the churn flags.
+"Idle" is the days since the last touch computed for the churn flags; a register
+without any follow-up log leaves it unknown, so no one is 流失 or 沉睡 by guess.
 """
 
 from __future__ import annotations
@@ -51,9 +52,9 @@ def lifecycle(customers: pd.DataFrame, profiles: pd.DataFrame, rules: Rules) -> 
     )
     rows = [
         (LOST_STAGE, stage.eq(LOST_STAGE), "客户类型=" + LOST_STAGE),
+        ("忠诚", buyer & (loyal_why != ""), stage.fillna("") + "，" + loyal_why),
         ("流失", idle > cfg["lost_days"], "已 " + idle_text + f" 天没有联系（超过 {cfg['lost_days']} 天）"),
         ("沉睡", idle > sleep_days, "已 " + idle_text + f" 天没有联系（超过 {sleep_days} 天）"),
-        ("忠诚", buyer & (loyal_why != ""), stage.fillna("") + "，" + loyal_why),
         ("成交", buyer, "客户类型=" + stage.fillna("")),
         ("准客户", grade.isin(cfg["ready_grades"]), "计算等级=" + grade.fillna("")),
         ("意向", grade.isin(cfg["intent_grades"]) | stage.eq("意向"),
