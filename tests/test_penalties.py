@@ -167,3 +167,28 @@ def test_compliance_totals_equal_the_fines():
     assert rows.loc["赵强", "fine_count"] == 3 and rows.loc["李娜", "fine_total"] == 10.0
     assert rows.loc["合计", "greetings"] == "0/3"
     assert rows.loc["合计", "customers"] == 3
+
+
+def test_sms_timeliness_and_note_quality_where_contacts_carry_times():
+    people = [{"customer_id": "T1", "stage": "来访"}, {"customer_id": "T2", "stage": "来访"},
+              {"customer_id": "T3", "stage": "成交", "signed_at": "2026-09-30"}]
+    contacts = [
+        ("T1", "2026-09-28 10:00", "电话", None, "首次来电咨询三居室户型和价格"),  # first call, SMS 5 minutes later
+        ("T1", "2026-09-28 10:05", "短信", None, "感谢来电"),
+        ("T2", "2026-09-29 14:00", "来访", None, "看了样板间，比较满意"),  # visit, thank-you 45 minutes later: late
+        ("T2", "2026-09-29 14:45", "短信", None, "感谢来访"),
+        ("T3", "2026-09-30 18:00", "微信", None, "恭喜签约"),  # congratulated on the signing day
+        ("T2", "2026-10-01 09:00", "电话", None, "未接"),  # a thin note; not a first call (T2 visited first)
+    ] + [(c, "2026-10-01 09:30", "短信", None, "国庆快乐") for c in ("T1", "T3")]
+    _, _, summary = assess(people, contacts)
+    li = summary.set_index("agent").loc["李娜"]
+    assert (li["首电短信"], li["来访短信"], li["签约祝贺"]) == ("1/1", "0/1", "1/1")
+    assert li["thin"] == 1 and li["pasted"] == 0
+
+
+def test_one_note_pasted_for_many_customers_is_suspect():
+    people = [{"customer_id": f"P{i}", "stage": "意向"} for i in range(6)]
+    contacts = [(f"P{i}", f"2026-09-29 1{i}:00", "电话", None, "客户说再考虑考虑，过段时间再联系") for i in range(6)]
+    _, _, summary = assess(people, contacts)
+    li = summary.set_index("agent").loc["李娜"]
+    assert li["pasted"] == 6 and li["suspect"] == 6

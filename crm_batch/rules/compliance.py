@@ -64,7 +64,8 @@ def _cadence_kept(customers: pd.DataFrame, contacts: pd.DataFrame, profiles: pd.
     return kept.where(judged)
 
 
-def _timeliness(audit: pd.DataFrame, customers: pd.DataFrame, rules: Rules, week: PlanWeek) -> pd.DataFrame:
+def _timeliness(audit: pd.DataFrame, contacts: pd.DataFrame, customers: pd.DataFrame, rules: Rules,
+                week: PlanWeek) -> pd.DataFrame:
     """Per agent: (on time, counted) for first-call SMS, post-visit SMS and signing-day congratulations."""
     cfg = rules["compliance"]
     timed = audit[audit["contact_at"].dt.hour.gt(0) | audit["contact_at"].dt.minute.gt(0)]
@@ -73,8 +74,10 @@ def _timeliness(audit: pd.DataFrame, customers: pd.DataFrame, rules: Rules, week
     for name, method, minutes in (("首电短信", "电话", cfg["first_call_sms_minutes"]),
                                   ("来访短信", "来访", cfg["visit_sms_minutes"])):
         events = timed[timed["method"].eq(method).fillna(False)]
-        if method == "电话":  # only the customer's first call of all
-            events = events.sort_values("contact_at").drop_duplicates("customer_id")
+        if method == "电话" and len(events):  # a first call: the customer's very first contact of all was this
+            first = contacts.dropna(subset=["contact_at"]).sort_values("contact_at").drop_duplicates("customer_id")
+            firsts = pd.MultiIndex.from_arrays([first["customer_id"].astype("string"), first["contact_at"]])
+            events = events[pd.MultiIndex.from_frame(events[["customer_id", "contact_at"]]).isin(firsts)]
         pairs = events[["customer_id", "contact_at", "agent"]].reset_index(drop=True).reset_index(names="_e")
         joined = pairs.merge(sms.rename(columns={"contact_at": "sent"}), on="customer_id", how="left")
         gap = (joined["sent"] - joined["contact_at"]).dt.total_seconds() / 60
@@ -133,7 +136,7 @@ def compliance_summary(customers: pd.DataFrame, contacts: pd.DataFrame, profiles
     out["overdue"] = overdue.groupby(agent).sum()
     out["sleeping"] = profiles["lifecycle"].isin(["沉睡", "流失"]).groupby(agent).sum()
     audit = _audit_contacts(contacts, customers, week)
-    timely = _timeliness(audit, customers, rules, week)
+    timely = _timeliness(audit, contacts, customers, rules, week)
     for name in ("首电短信", "来访短信", "签约祝贺"):
         out[f"{name}_ok"] = timely[(name, "sum")] if (name, "sum") in timely else 0
         out[f"{name}_n"] = timely[(name, "size")] if (name, "size") in timely else 0
