@@ -119,7 +119,7 @@ def main(argv: Sequence[str] | None = None, base_dir: Path | None = None) -> int
 
 def _run(args: argparse.Namespace, base_dir: Path) -> int:
     from crm_batch import pipeline
-    from crm_batch.report.sheets import agent_tables, weekly_tables
+    from crm_batch.report.sheets import agent_workbooks, weekly_tables
     from crm_batch.report.workbook import write_workbook
 
     started = time.perf_counter()
@@ -149,15 +149,15 @@ def _run(args: argparse.Namespace, base_dir: Path) -> int:
     path = write_workbook(out_dir / REPORT_NAME.format(week=week.label), weekly_tables(result))
     history.save(week.label, *pipeline.snapshot(result))
     if args.per_agent:
-        agents = sorted(register.customers["agent"].dropna().unique())
+        books = agent_workbooks(result)
         taken: set[str] = set()
-        for agent in agents:
+        for agent, tables in books.items():
             name = _safe_file_name(agent)
             while name.casefold() in taken:  # 张 三 and 张_三 must not overwrite each other
                 name += "_2"
             taken.add(name.casefold())
-            write_workbook(out_dir / AGENT_FOLDER / f"{name}.xlsx", agent_tables(result, agent))
-        _say(f"  已为 {len(agents)} 位经纪人各生成一个工作簿：{out_dir / AGENT_FOLDER}")
+            write_workbook(out_dir / AGENT_FOLDER / f"{name}.xlsx", tables)
+        _say(f"  已为 {len(books)} 位经纪人各生成一个工作簿：{out_dir / AGENT_FOLDER}")
     elapsed = time.perf_counter() - started
     _say("")
     _say(f"完成（用时 {elapsed:.1f} 秒）：客户 {len(register.customers)} 位，跟进记录 {len(register.contacts)} 条，"

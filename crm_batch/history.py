@@ -40,7 +40,8 @@ class Prior:
 
     week: str | None = None  # the latest snapshot before the plan week
     grades: pd.Series = field(default_factory=lambda: pd.Series(dtype="string"))  # customer_id → grade
-    fines: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["week", "key", "agent", "rule"]))
+    fines: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=["week", "key", "agent", "rule", "amount"]))
     weeks: list[str] = field(default_factory=list)  # every week on record, oldest first
 
 
@@ -89,6 +90,8 @@ class History:
 
     def prior(self, week: str) -> Prior:
         """Earlier weeks' grades and every fine charged in a week other than this one."""
+        if not self.path.exists():
+            return Prior()  # no history yet: nothing to read, and nothing created before the report is written
         connection = self._open()
         if connection is None:
             return Prior()
@@ -100,12 +103,17 @@ class History:
                 rows = connection.execute("SELECT customer_id, grade FROM grades WHERE week = ?", (before[-1],))
                 frame = pd.DataFrame(rows.fetchall(), columns=["customer_id", "grade"])
                 grades = pd.Series(frame["grade"].to_numpy(), index=frame["customer_id"].to_numpy(), dtype="string")
-            fines = pd.read_sql_query("SELECT week, key, agent, rule FROM fines WHERE week <> ?", connection,
+            fines = pd.read_sql_query("SELECT week, key, agent, rule, amount FROM fines WHERE week <> ?", connection,
                                       params=(week,))
         return Prior(before[-1] if before else None, grades, fines, weeks)
 
     def save(self, week: str, snapshot: pd.DataFrame, fines: pd.DataFrame) -> bool:
         """Replace the week's snapshot in one transaction; False when history is unusable."""
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            self.warn(f"历史记录无法保存（{exc.strerror or exc}）。")
+            return False
         connection = self._open()
         if connection is None:
             return False

@@ -28,6 +28,16 @@ def report(office_register, tmp_path):
     return openpyxl.load_workbook(out / REPORT)
 
 
+def overview_values(book) -> dict:
+    """总览's key-value table: the rows under its header, up to the first blank row."""
+    values = {}
+    for key, value, *_ in book["总览"].iter_rows(min_row=2, max_col=2, values_only=True):
+        if key is None:
+            break
+        values[key] = value
+    return values
+
+
 def problems(book) -> list[dict]:
     rows = list(book["数据问题"].iter_rows(values_only=True))
     return [dict(zip(rows[0], r, strict=True)) for r in rows[1:]]
@@ -190,6 +200,8 @@ def test_fines_across_two_weeks_double_repeat_offences_and_never_charge_twice(tm
     assert totals["经纪人"] == "合计" and totals["罚款金额"] == sum(f["金额"] for f in second) == 210
     assert totals["罚款笔数"] == 2
     assert (out / "客户维护历史.sqlite").exists()
+    overview = overview_values(book)
+    assert overview["与上次相比的等级变化"].endswith("（上次：2026-W41）")
 
 
 def test_check_mode_keeps_no_history(office_register, tmp_path):
@@ -228,7 +240,7 @@ def test_inferred_year_comes_from_the_title(report):
 
 
 def test_overview_counts(report):
-    values = dict(report["总览"].iter_rows(min_row=2, values_only=True))
+    values = overview_values(report)
     # 7 customer rows: shifted row set aside, 孙丽 lost the phone to 王建国 (K001) → 5 customers.
     assert values["客户数"] == "5"
     # 4 contacts, one cannot be linked → 3.
@@ -286,7 +298,7 @@ def test_follow_up_log_only_register_derives_customers(tmp_path):
     out = tmp_path / "out"
     assert run_cli(str(log), "--out", str(out), base=tmp_path) == 0
     book = openpyxl.load_workbook(out / REPORT)
-    values = dict(book["总览"].iter_rows(min_row=2, values_only=True))
+    values = overview_values(book)
     assert values["客户数"] == "2"
     assert values["跟进记录数"] == "3"
     # Every derived customer has a stage, a grade with its reason, completeness and a lifecycle.
@@ -351,7 +363,7 @@ def test_generated_messy_register_end_to_end(tmp_path, preset):
     assert {p.name: p.read_bytes() for p in inbox.iterdir()} == before, "inputs are never modified"
 
     book = openpyxl.load_workbook(out / REPORT)
-    overview = dict(book["总览"].iter_rows(min_row=2, values_only=True))
+    overview = overview_values(book)
     # 120 customers written; a few are set aside as shifted rows or merged as duplicates.
     assert 110 <= int(overview["客户数"]) <= 120
     assert int(overview["跟进记录数"]) > 300

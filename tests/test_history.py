@@ -68,3 +68,12 @@ def test_a_locked_file_is_skipped_with_a_warning(tmp_path):
     finally:
         blocker.rollback()
         blocker.close()
+
+
+def test_history_in_a_folder_that_does_not_exist_yet(tmp_path):
+    warnings = []
+    history = History(tmp_path / "output" / "h.sqlite", warnings.append)
+    assert history.prior("2026-W47").week is None
+    assert not (tmp_path / "output").exists(), "reading creates nothing"
+    assert history.save("2026-W47", snapshot({"K1": "A"}), fines("f1"))
+    assert history.prior("2026-W48").week == "2026-W47" and warnings == []

@@ -7,14 +7,16 @@ last: it is the reader's own report, for the person who keeps the register.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 
 from crm_batch import almanac
 from crm_batch.calendar import WEEKDAYS
 from crm_batch.pipeline import WeeklyResult
-from crm_batch.report.workbook import Column, Table
+from crm_batch.report.workbook import Block, Chart, Column, Table
 from crm_batch.rules.churn import RISK_ORDER
-from crm_batch.rules.completeness import pass_rate_by_agent
+from crm_batch.rules.compliance import TOTAL
 
 PROBLEM_COLUMNS = [
     Column("文件", "文件"),
@@ -250,7 +252,6 @@ def overview_frame(result: WeeklyResult) -> pd.DataFrame:
         ("本周行动", f"{len(result.actions)} 条（高优先级 {int(result.actions['priority'].eq('高').sum())} 条）"),
         *_kpi_rows(result),
         ("流失预警客户", _risk_counts(result.profiles["risk"])),
-        *_pass_rates(result),
         ("数据问题", len(register.findings)),
     ]
     return pd.DataFrame(rows, columns=["项目", "内容"]).astype({"内容": "string"})
@@ -283,41 +284,117 @@ def _risk_counts(risk: pd.Series) -> str:
     return f"{int(risk.notna().sum())}（{parts}）"
 
 
-def _pass_rates(result: WeeklyResult) -> list[tuple[str, str]]:
-    """资料达标率 per agent: the share of their customers whose profile passes."""
-    rates = pass_rate_by_agent(result.register.customers, result.profiles)
-    return [(f"资料达标率 · {row.Index}", f"{row.rate:.0%}（{row.passed}/{row.customers}）")
-            for row in rates.itertuples()]
+RISK_COLOURS = {"高": "#FFC7CE", "中": "#FFEB9C", "低": "#E2EFDA"}
+GRADE_FILLS = ("#C6EFCE", "#DDEBF7", "#FFF2CC", "#EDEDED")  # from the top grade down; the rest share the last
+COLOURED = {"grade": "grade", "grade_written": "grade", "risk": "risk", "priority": "risk"}
+
+
+def _styled(columns: list[Column], result: WeeklyResult) -> list[Column]:
+    """Grades and risk levels coloured: the top grade green down to grey, 高/中/低 red, amber, green."""
+    levels = result.rules.grade_levels
+    grades = {level: GRADE_FILLS[min(i, len(GRADE_FILLS) - 1)] for i, level in enumerate(levels)}
+    palettes = {"grade": grades, "risk": RISK_COLOURS}
+    return [replace(c, colours=palettes[COLOURED[c.key]]) if c.key in COLOURED else c for c in columns]
+
+
+SHEET_GUIDE = {
+    "本周行动": "本周每天给谁打电话、问候或拜访，为什么，附短信/话术",
+    "客户分级": "每位客户的阶段、计算等级与登记等级、生命周期、预警",
+    "资料完整性": "客户资料是否按阶段填写完整，缺什么",
+    "流失预警": "有流失风险的客户、风险高低和建议动作",
+    "罚款明细": "稽核周的每一笔罚款和依据",
+    "合规汇总": "每位经纪人的合规情况和罚款合计",
+    "生日台历": "本月和下月的客户生日",
+    "数据问题": "登记表里需要改正的地方",
+    "列映射": "登记表的每一列被认作哪个字段",
+}
+
+
+def overview_blocks(result: WeeklyResult) -> list[Block]:
+    """总览's contents, KPI tables and native charts: grade funnel, per-agent rates and fines, the fines trend."""
+    funnel = pd.DataFrame({"等级": list(result.kpis["funnel"]), "客户数": list(result.kpis["funnel"].values())})
+    agents = result.compliance[result.compliance["agent"] != TOTAL]
+    rates = agents[["agent", "pass_rate", "kept_rate"]]
+    fines = agents[["agent", "fine_total"]]
+    blocks = [
+        Block("目录", [Column("工作表", "sheet", "link"), Column("内容", "what")],
+              pd.DataFrame({"sheet": list(SHEET_GUIDE), "what": list(SHEET_GUIDE.values())})),
+        Block("等级漏斗", [Column("等级", "等级"), Column("客户数", "客户数", "int")], funnel,
+              Chart("等级漏斗（计算等级）", "column", "客户数")),
+        Block("各经纪人达标率", [Column("经纪人", "agent"), Column("资料达标率", "pass_rate", "percent"),
+                                Column("联系频率达标率", "kept_rate", "percent")], rates,
+              Chart("各经纪人资料与联系频率达标率", "bar")),
+        Block("各经纪人罚款（稽核周）", [Column("经纪人", "agent"), Column("罚款金额", "fine_total", "money")], fines,
+              Chart("各经纪人罚款金额", "bar", "元")),
+    ]
+    trend = fines_by_week(result)
+    if len(trend) > 1:
+        columns = [Column("计划周", "week"), Column("罚款金额", "amount", "money")]
+        blocks.append(Block("罚款趋势（按周）", columns, trend, Chart("罚款金额（按周）", "line", "元")))
+    return blocks
+
+
+def fines_by_week(result: WeeklyResult) -> pd.DataFrame:
+    """Fines charged per plan week: history's earlier weeks and this one."""
+    earlier = result.prior.fines
+    this = pd.DataFrame({"week": [result.week.label], "amount": [float(result.fines["amount"].sum())]})
+    if not len(earlier) or "amount" not in earlier:
+        return this
+    past = earlier[earlier["week"] < result.week.label].groupby("week", as_index=False)["amount"].sum()
+    return pd.concat([past, this], ignore_index=True)
 
 
 def weekly_tables(result: WeeklyResult) -> list[Table]:
     """The sheets of 客户维护周报, in order."""
     register = result.register
+    actions = actions_frame(result)
+    if result.rules["report"]["mask_phones_in_report"]:
+        actions = mask_phones(actions)
     return [
-        Table("总览", [Column("项目", "项目", width=14), Column("内容", "内容", width=80)], overview_frame(result)),
-        Table("本周行动", ACTION_COLUMNS, actions_frame(result), note="本周没有需要安排的行动。"),
-        Table("客户分级", GRADE_COLUMNS, grade_frame(result)),
+        Table("总览", [Column("项目", "项目", width=24), Column("内容", "内容", width=56)], overview_frame(result),
+              autofilter=False, blocks=overview_blocks(result)),
+        Table("本周行动", _styled(ACTION_COLUMNS, result), actions, note="本周没有需要安排的行动。"),
+        Table("客户分级", _styled(GRADE_COLUMNS, result), grade_frame(result)),
         Table("资料完整性", COMPLETENESS_COLUMNS, completeness_frame(result)),
-        Table("流失预警", CHURN_COLUMNS, churn_frame(result), note="本周没有需要预警的客户。"),
+        Table("流失预警", _styled(CHURN_COLUMNS, result), churn_frame(result), note="本周没有需要预警的客户。"),
         Table("罚款明细", FINE_COLUMNS, fines_frame(result), note="稽核周没有罚款。"),
-        Table("合规汇总", compliance_columns(result), result.compliance),
+        Table("合规汇总", compliance_columns(result), result.compliance, total_row=True),
         Table("生日台历", CALENDAR_COLUMNS, birthday_calendar_frame(result)),
         Table("数据问题", PROBLEM_COLUMNS, register.findings.frame(), note="没有发现数据问题。"),
         Table("列映射", MAPPING_COLUMNS, register.mapping),
     ]
 
 
-def agent_tables(result: WeeklyResult, agent: str) -> list[Table]:
-    """One agent's own workbook: only that agent's customers and the problems in their rows."""
+def mask_phones(frame: pd.DataFrame) -> pd.DataFrame:
+    """Phones shown as 138****5678 (first three and last four digits) for copies that are handed out."""
+    if "phone" not in frame:
+        return frame
+    masked = frame["phone"].astype("string").str.replace(r"^(\+?\d{3})\d+(\d{4})$", r"\1****\2", regex=True)
+    return frame.assign(phone=masked)
+
+
+def agent_workbooks(result: WeeklyResult) -> dict[str, list[Table]]:
+    """Each agent's own workbook: only their actions, customers, churn flags, fines and data problems."""
     customers = result.register.customers
-    mine = customers[customers["agent"] == agent].sort_values("name")
+    mask = result.rules["report"]["mask_phones_in_agent_workbooks"]
+    actions, churn, fines = actions_frame(result), churn_frame(result), fines_frame(result)
+    if mask:
+        actions = mask_phones(actions)
+    people = mask_phones(customers) if mask else customers
     problems = result.register.findings.frame()
-    rows = mine[["_file", "_sheet", "_row"]].rename(columns={"_file": "文件", "_sheet": "工作表", "_row": "行号"})
-    rows["行号"] = rows["行号"].astype("Int64")
-    own_problems = problems.merge(rows.drop_duplicates(), on=["文件", "工作表", "行号"], how="inner")
-    actions = actions_frame(result)
-    return [
-        Table("本周行动", ACTION_COLUMNS, actions[actions["agent"] == agent], note="你本周没有需要安排的行动。"),
-        Table("客户名单", CUSTOMER_LIST_COLUMNS, mine),
-        Table("数据问题", PROBLEM_COLUMNS, own_problems, note="你的客户没有数据问题。"),
-    ]
+    located = customers[["_file", "_sheet", "_row", "agent"]].rename(
+        columns={"_file": "文件", "_sheet": "工作表", "_row": "行号"}).astype({"行号": "Int64"}).drop_duplicates()
+    problems = problems.merge(located, on=["文件", "工作表", "行号"], how="inner")
+    books = {}
+    for agent in sorted(customers["agent"].dropna().unique()):
+        books[agent] = [
+            Table("本周行动", _styled(ACTION_COLUMNS, result), actions[actions["agent"] == agent],
+                  note="你本周没有需要安排的行动。"),
+            Table("客户名单", CUSTOMER_LIST_COLUMNS, people[people["agent"] == agent].sort_values("name")),
+            Table("流失预警", _styled(CHURN_COLUMNS, result), churn[churn["agent"] == agent],
+                  note="你的客户本周没有流失预警。"),
+            Table("罚款明细", FINE_COLUMNS, fines[fines["agent"] == agent], note="稽核周你没有罚款。"),
+            Table("数据问题", PROBLEM_COLUMNS, problems[problems["agent"] == agent],
+                  note="你的客户没有数据问题。"),
+        ]
+    return books

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,8 +33,29 @@ class Column:
 
     header: str
     key: str
-    kind: str = "text"  # text | wrap (several lines) | date | datetime | int | number | money | percent
+    # text | wrap (several lines) | link (to a sheet) | date | datetime | int | number | money | percent
+    kind: str = "text"
     width: float | None = None
+    colours: Mapping[str, str] | None = None  # cell value → fill colour (grades, risk levels)
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A native Excel chart of a block: its first column as categories, the others as series."""
+
+    title: str
+    kind: str = "column"  # column | bar | line | pie
+    y_title: str = ""
+
+
+@dataclass(frozen=True)
+class Block:
+    """A small titled table written below the sheet's main table, optionally drawn as a chart beside it."""
+
+    title: str
+    columns: list[Column]
+    frame: pd.DataFrame
+    chart: Chart | None = None
 
 
 @dataclass(frozen=True)
@@ -44,7 +66,9 @@ class Table:
     columns: list[Column]
     frame: pd.DataFrame
     note: str = ""  # one line shown when the table is empty
-    widths: dict[str, float] = field(default_factory=dict)
+    total_row: bool = False  # the last row sums the others: shown bold
+    autofilter: bool = True
+    blocks: list[Block] = field(default_factory=list)
 
 
 NUMBER_FORMATS = {
@@ -68,6 +92,17 @@ class _Formats:
         self.wrap = book.add_format({**base, "text_wrap": True, "valign": "top"})
         self.kinds = {kind: book.add_format({**base, "num_format": fmt}) for kind, fmt in NUMBER_FORMATS.items()}
         self.note = book.add_format({**base, "italic": True, "font_color": "#7F7F7F"})
+        self.title = book.add_format({**base, "bold": True, "font_size": 12, "font_color": "#1F4E78"})
+        self.link = book.add_format({**base, "font_color": "#0563C1", "underline": 1})
+        self.bold = book.add_format({"bold": True, "top": 1})
+        self._fills: dict[str, xlsxwriter.format.Format] = {}
+        self._book = book
+
+    def fill(self, colour: str) -> xlsxwriter.format.Format:
+        """A conditional-format fill, one per colour."""
+        if colour not in self._fills:
+            self._fills[colour] = self._book.add_format({"bg_color": colour})
+        return self._fills[colour]
 
     def for_kind(self, kind: str) -> xlsxwriter.format.Format:
         if kind == "wrap":
@@ -110,36 +145,89 @@ def _cells(values: pd.Series, kind: str) -> list[object]:
     return text.astype(object).where(keep, None).tolist()
 
 
-def _write_table(book: xlsxwriter.Workbook, formats: _Formats, table: Table) -> None:
-    sheet = book.add_worksheet(table.sheet)
-    frame = table.frame
-    for col, column in enumerate(table.columns):
+def _write_rows(sheet: xlsxwriter.worksheet.Worksheet, formats: _Formats, columns: list[Column],
+                frame: pd.DataFrame, top: int) -> None:
+    """A header row at ``top`` and the frame's rows under it, each cell written by its column's kind."""
+    for col, column in enumerate(columns):
         values = frame[column.key] if column.key in frame else pd.Series([None] * len(frame), dtype="object")
-        sheet.write_string(0, col, column.header, formats.header)
+        sheet.write_string(top, col, column.header, formats.header)
         fmt = formats.for_kind(column.kind)
-        for row, value in enumerate(_cells(values, column.kind), start=1):
+        for row, value in enumerate(_cells(values, column.kind), start=top + 1):
             if value is None:
                 continue
-            if isinstance(value, str):
+            if column.kind == "link":
+                sheet.write_url(row, col, f"internal:'{value}'!A1", formats.link, string=value)
+            elif isinstance(value, str):
                 sheet.write_string(row, col, value, fmt)
             elif column.kind in ("date", "datetime"):
                 sheet.write_datetime(row, col, value, fmt)
             else:
                 sheet.write_number(row, col, value, fmt)
-        sheet.set_column(col, col, _column_width(column, values), fmt)
+        for value, colour in (column.colours or {}).items():
+            sheet.conditional_format(top + 1, col, top + max(len(frame), 1), col, {
+                "type": "cell", "criteria": "==", "value": f'"{value}"', "format": formats.fill(colour)})
+
+
+def _write_table(book: xlsxwriter.Workbook, formats: _Formats, table: Table) -> None:
+    sheet = book.add_worksheet(table.sheet)
+    frame = table.frame
+    _write_rows(sheet, formats, table.columns, frame, 0)
+    for col, column in enumerate(table.columns):
+        values = frame[column.key] if column.key in frame else pd.Series(dtype="object")
+        sheet.set_column(col, col, _column_width(column, values), formats.for_kind(column.kind))
     _fit_row_heights(sheet, table)
     last_col = max(len(table.columns) - 1, 0)
     if frame.empty and table.note:
         sheet.write_string(1, 0, table.note, formats.note)
+    if table.total_row and len(frame) > 1:
+        sheet.conditional_format(len(frame), 0, len(frame), last_col, {"type": "no_errors", "format": formats.bold})
+    _write_blocks(book, sheet, formats, table)
     sheet.set_row(0, 30)
     sheet.freeze_panes(1, 0)
-    sheet.autofilter(0, 0, max(len(frame), 1), last_col)
+    if table.autofilter:
+        sheet.autofilter(0, 0, max(len(frame), 1), last_col)
     sheet.set_landscape()
     sheet.set_paper(9)  # A4
     sheet.fit_to_pages(1, 0)
     sheet.repeat_rows(0)
     sheet.set_header(f"&L&\"微软雅黑,Bold\"{table.sheet}")
     sheet.set_footer("&C第 &P 页，共 &N 页")
+
+
+CHART_ROWS = 16  # rows a chart covers at its default size
+
+
+def _write_blocks(book: xlsxwriter.Workbook, sheet: xlsxwriter.worksheet.Worksheet, formats: _Formats,
+                  table: Table) -> None:
+    """The blocks below the main table; their charts stacked to the right of the main table."""
+    top = len(table.frame) + 2
+    chart_row = 0
+    chart_col = len(table.columns) + 1
+    for block in table.blocks:
+        sheet.write_string(top, 0, block.title, formats.title)
+        _write_rows(sheet, formats, block.columns, block.frame, top + 1)
+        first, last = top + 2, top + 1 + len(block.frame)
+        if block.chart is not None and len(block.frame):
+            chart = book.add_chart({"type": block.chart.kind})
+            for col in range(1, len(block.columns)):
+                series = {"name": [sheet.name, top + 1, col], "categories": [sheet.name, first, 0, last, 0],
+                          "values": [sheet.name, first, col, last, col]}
+                if block.chart.kind == "pie":
+                    series["data_labels"] = {"percentage": True, "category": True}
+                chart.add_series(series)
+            chart.set_title({"name": block.chart.title, "name_font": {"name": "微软雅黑", "size": 11}})
+            if block.chart.kind != "pie":
+                kind = block.columns[1].kind
+                axis = {"name": block.chart.y_title, "major_gridlines": {"visible": True},
+                        "num_format": {"percent": "0%", "money": "¥#,##0"}.get(kind, "General")}
+                if kind == "percent":
+                    axis.update(min=0, max=1)
+                # A bar chart's values run along x; a column or line chart's along y.
+                (chart.set_x_axis if block.chart.kind == "bar" else chart.set_y_axis)(axis)
+                chart.set_legend({"position": "bottom"} if len(block.columns) > 2 else {"none": True})
+            sheet.insert_chart(chart_row, chart_col, chart, {"x_scale": 1.0, "y_scale": 1.0})
+            chart_row += CHART_ROWS
+        top = last + 2
 
 
 def _fit_row_heights(sheet: xlsxwriter.worksheet.Worksheet, table: Table) -> None:

@@ -1,0 +1,113 @@
+"""The manager's workbook read back with openpyxl: layout, formats, charts, links, no formulas (SPEC §8)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import openpyxl
+import pytest
+
+from crm_batch.cli import main
+from crm_batch.sample import generate
+
+SHEETS = ["总览", "本周行动", "客户分级", "资料完整性", "流失预警", "罚款明细", "合规汇总", "生日台历", "数据问题",
+          "列映射"]
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    base = tmp_path_factory.mktemp("book")
+    generate(base / "input", customers=150, preset="real_estate", seed=11, today=dt.date(2026, 11, 23))
+    (base / "rules.toml").write_text("[report]\nmask_phones_in_agent_workbooks = true\n", encoding="utf-8")
+    out = base / "output"
+    for week in ("2026-11-16", "2026-11-23"):  # two weeks, so history has a trend
+        assert main(["--week", week, "--out", str(out), "--per-agent"], base_dir=base) == 0
+    return out
+
+
+@pytest.fixture(scope="module")
+def book(run):
+    return openpyxl.load_workbook(run / "客户维护周报_2026-W48.xlsx")
+
+
+def header(ws) -> list[str]:
+    return [c.value for c in ws[1]]
+
+
+def column(ws, name: str) -> str:
+    return openpyxl.utils.get_column_letter(header(ws).index(name) + 1)
+
+
+def test_sheets_in_order_with_frozen_headers_and_filters(book):
+    assert book.sheetnames == SHEETS
+    for ws in book.worksheets:
+        assert ws.freeze_panes == "A2", ws.title
+        assert ws.page_setup.orientation == "landscape" and ws.sheet_properties.pageSetUpPr.fitToPage
+        assert ws.print_title_rows == "$1:$1", ws.title
+    for name in SHEETS[1:]:
+        ws = book[name]
+        assert ws.auto_filter.ref == f"A1:{openpyxl.utils.get_column_letter(ws.max_column)}{max(ws.max_row, 2)}", name
+
+
+def test_dates_money_and_percentages_are_real_numbers(book):
+    actions = book["本周行动"]
+    day = actions[f"{column(actions, '日期')}2"]
+    assert isinstance(day.value, dt.datetime) and day.number_format == "yyyy-mm-dd"
+    fines = book["罚款明细"]
+    amount = fines[f"{column(fines, '金额')}2"]
+    assert isinstance(amount.value, int | float) and amount.number_format == "¥#,##0"
+    grades = book["客户分级"]
+    share = grades[f"{column(grades, '完整度')}2"]
+    assert 0 <= share.value <= 1 and share.number_format == "0.0%"
+    phone = actions[f"{column(actions, '电话')}2"]
+    assert phone.data_type == "s", "phones are text"
+
+
+def test_grades_and_risk_are_coloured(book):
+    def rules(ws):
+        return [r.formula[0] for cf in ws.conditional_formatting for r in cf.rules]
+
+    assert {'"A"', '"D"'} <= set(rules(book["客户分级"]))
+    assert {'"高"', '"中"', '"低"'} <= set(rules(book["流失预警"]))
+
+
+def test_overview_has_charts_and_links_to_every_sheet(book):
+    ws = book["总览"]
+    assert len(ws._charts) == 4  # grade funnel, rates by agent, fines by agent, fines by week
+    links = {c.value: c.hyperlink.location for row in ws.iter_rows() for c in row if c.hyperlink}
+    assert set(links) == set(SHEETS[1:])
+    assert all(location == f"'{name}'!A1" for name, location in links.items())
+
+
+def test_compliance_has_a_totals_row_equal_to_the_fines(book):
+    ws = book["合规汇总"]
+    rows = list(ws.iter_rows(values_only=True))
+    totals = dict(zip(rows[0], rows[-1], strict=True))
+    fines = [r[header(book["罚款明细"]).index("金额")] for r in book["罚款明细"].iter_rows(min_row=2, values_only=True)]
+    assert totals["经纪人"] == "合计" and totals["罚款金额"] == pytest.approx(sum(fines))
+
+
+def test_no_cell_is_a_formula(run):
+    for path in [run / "客户维护周报_2026-W48.xlsx", *sorted((run / "经纪人").glob("*.xlsx"))]:
+        wb = openpyxl.load_workbook(path)
+        for ws in wb.worksheets:
+            for row in ws.iter_rows():
+                assert all(c.data_type != "f" for c in row), (path.name, ws.title)
+
+
+def test_agent_workbooks_hold_only_their_own_rows_with_masked_phones(run, book):
+    agents = {r[1] for r in book["本周行动"].iter_rows(min_row=2, values_only=True)}
+    files = sorted((run / "经纪人").glob("*.xlsx"))
+    assert {f.stem for f in files} >= agents
+    for path in files:
+        wb = openpyxl.load_workbook(path)
+        assert wb.sheetnames == ["本周行动", "客户名单", "流失预警", "罚款明细", "数据问题"]
+        for name in ("本周行动", "客户名单", "流失预警", "罚款明细"):
+            ws = wb[name]
+            who = header(ws).index("经纪人")
+            assert {r[who] for r in ws.iter_rows(min_row=2, values_only=True) if r[who]} <= {path.stem}, name
+        ws = wb["客户名单"]
+        phones = [r[header(ws).index("联系电话")] for r in ws.iter_rows(min_row=2, values_only=True)]
+        assert not [p for p in phones if p and re.fullmatch(r"1\d{10}", p)], "no mobile number left unmasked"
+        assert any(p and re.fullmatch(r"1\d{2}\*{4}\d{4}", p) for p in phones)
