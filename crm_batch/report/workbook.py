@@ -33,7 +33,7 @@ class Column:
 
     header: str
     key: str
-    # text | wrap (several lines) | link (to a sheet) | date | datetime | int | number | money | percent
+    # text | center | wrap (several lines) | link (to a sheet) | date | datetime | int | number | money | percent
     kind: str = "text"
     width: float | None = None
     colours: Mapping[str, str] | None = None  # cell value → fill colour (grades, risk levels)
@@ -90,6 +90,7 @@ class _Formats:
                                        "border": 1, "text_wrap": True, "align": "center"})
         self.text = book.add_format({**base, "text_wrap": False})
         self.wrap = book.add_format({**base, "text_wrap": True, "valign": "top"})
+        self.center = book.add_format({**base, "align": "center"})
         self.kinds = {kind: book.add_format({**base, "num_format": fmt}) for kind, fmt in NUMBER_FORMATS.items()}
         self.note = book.add_format({**base, "italic": True, "font_color": "#7F7F7F"})
         self.title = book.add_format({**base, "bold": True, "font_size": 12, "font_color": "#1F4E78"})
@@ -107,6 +108,8 @@ class _Formats:
     def for_kind(self, kind: str) -> xlsxwriter.format.Format:
         if kind == "wrap":
             return self.wrap
+        if kind == "center":
+            return self.center
         return self.kinds.get(kind, self.text)
 
 
