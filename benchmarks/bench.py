@@ -7,7 +7,9 @@
 Registers come from the project's own generator (crm_batch.sample) and are
 cached in benchmarks/cache/<size>/. Each measurement runs in a fresh process
 (benchmarks/measure.py) that reports its own peak RSS, so every figure belongs
-to one measurement. The table goes to stdout and to benchmarks/results-<date>.md.
+to one measurement. The code is copied once at the start (crm_batch/, templates/,
+rules.toml) and every run uses that copy, so edits made while the benchmark runs
+do not mix versions. The table goes to stdout and to benchmarks/results-<date>.md.
 A missed target is reported, never an error: the exit code is 1 only when a
 measurement could not run.
 """
@@ -33,13 +35,15 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from measure import capture_report, excel_reader
+from measure import capture_report
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 CACHE = HERE / "cache"
 MEASURE = HERE / "measure.py"
 PARAMS_FILE = "params.json"
+# What the weekly job runs from: copied at the start, and what "uncommitted changes" looks at.
+CODE_PATHS = ("crm_batch", "templates", "rules.toml")
 
 SEED = 7
 TODAY = dt.date(2026, 11, 23)
@@ -92,7 +96,18 @@ def generator_params(size: Size) -> dict[str, Any]:
             "seed": SEED, "today": TODAY.isoformat(), "messy": True}
 
 
-def ensure_registers(size: Size, regenerate: bool) -> Path:
+def snapshot_code(into: Path) -> Path:
+    """A copy of the code the job runs (the package, templates, team rules), taken once."""
+    for name in CODE_PATHS:
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, into / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        elif source.is_file():
+            shutil.copy2(source, into / name)
+    return into
+
+
+def ensure_registers(size: Size, regenerate: bool, code: Path) -> Path:
     """The cached registers of a size, generated with crm_batch.sample when missing or made differently."""
     folder = CACHE / size.name
     params = generator_params(size)
@@ -104,8 +119,8 @@ def ensure_registers(size: Size, regenerate: bool) -> Path:
             return folder
     say(f"生成 {size.name} 登记表（{size.customers:,} 位客户）到 {folder} …")
     began = time.perf_counter()
-    if str(ROOT) not in sys.path:
-        sys.path.insert(0, str(ROOT))
+    if str(code) not in sys.path:
+        sys.path.insert(0, str(code))
     from crm_batch.sample import generate
 
     shutil.rmtree(folder, ignore_errors=True)
@@ -144,10 +159,10 @@ def run_child(kind: str, args: Sequence[str]) -> Run:
     return Run(wall - data.get("setup_s", 0.0), rss / 1024 if rss is not None else None, data)
 
 
-def run_full(inputs: Path, week: str, capture_to: Path | None) -> Run:
+def run_full(inputs: Path, week: str, code: Path, capture_to: Path | None) -> Run:
     """The weekly job into a fresh output folder; its report captured as plain cells when asked."""
     with tempfile.TemporaryDirectory(prefix="crm-bench-out-") as out:
-        run = run_child("full", ["--inputs", str(inputs), "--out", out, "--week", week])
+        run = run_child("full", ["--inputs", str(inputs), "--out", out, "--week", week, "--root", str(code)])
         if capture_to is not None:
             reports = sorted(Path(out).glob("*.xlsx"))
             if len(reports) != 1:
@@ -177,15 +192,15 @@ class SizeResult:
         return statistics.median(values) if values else None
 
 
-def measure_size(size: Size, repeat: int, week: str, regenerate: bool) -> SizeResult:
-    inputs = ensure_registers(size, regenerate)
+def measure_size(size: Size, repeat: int, week: str, regenerate: bool, code: Path) -> SizeResult:
+    inputs = ensure_registers(size, regenerate, code)
     runs: dict[str, list[Run]] = {kind: [] for kind in MEASUREMENTS}
     with tempfile.TemporaryDirectory(prefix="crm-bench-cells-") as tmp:
         cells = Path(tmp) / "report.pickle"
         for attempt in range(1, repeat + 1):  # interleaved, so a slow spell of the machine hits all three
             for kind in MEASUREMENTS:
                 if kind == "full":
-                    run = run_full(inputs, week, cells if attempt == 1 else None)
+                    run = run_full(inputs, week, code, cells if attempt == 1 else None)
                 else:
                     run = run_plain(kind, inputs, cells)
                 runs[kind].append(run)
@@ -334,21 +349,26 @@ def machine_lines() -> list[str]:
 
     packages = "；".join(f"{p} {version(p)}" for p in ("pandas", "xlsxwriter", "python-calamine", "fastexcel",
                                                         "openpyxl"))
-    return [f"机器：{os.cpu_count()} 核（{cpu}），内存 {memory}；{platform.system()} {platform.release()}",
-            f"Python {platform.python_version()}；{packages}",
-            f"代码：{git_state()}"]
+    try:
+        load = "，开始时负载 " + " / ".join(f"{v:.2f}" for v in os.getloadavg())
+    except (OSError, AttributeError):  # Windows
+        load = ""
+    return [f"机器：{os.cpu_count()} 核（{cpu}），内存 {memory}；{platform.system()} {platform.release()}{load}",
+            f"Python {platform.python_version()}；{packages}"]
 
 
 def git_state() -> str:
+    """The commit, and whether the code the job runs differs from it (the benchmark's own files aside)."""
+
     def git(*args: str) -> str:
         return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
 
     try:
         commit = git("rev-parse", "--short", "HEAD")
-        dirty = git("status", "--porcelain", "--untracked-files=no")
+        dirty = git("status", "--porcelain", "--untracked-files=no", "--", *CODE_PATHS)
     except (OSError, subprocess.CalledProcessError):
         return "未知（不是 git 仓库）"
-    return commit + ("（工作区有未提交的修改）" if dirty else "")
+    return commit + ("（crm_batch 有未提交的修改）" if dirty else "")
 
 
 def fmt_mib(value: float | None) -> str:
@@ -376,13 +396,15 @@ def phase_rows(results: list[SizeResult]) -> list[list[str]]:
     return rows
 
 
-def report(results: list[SizeResult], week: str, started: dt.datetime) -> str:
+def report(results: list[SizeResult], week: str, started: dt.datetime, code_state: str, machine: list[str]) -> str:
     sizes = [r.size.name for r in results]
+    readers = sorted({run.data.get("reader", "?") for r in results for run in r.runs["floor"]})
     lines = [
         f"crm_batch 性能基准 · {started:%Y-%m-%d %H:%M}",
-        *machine_lines(),
+        *machine,
+        f"代码：{code_state}；开始时复制一份，全部运行都用这份",
         f"计划周：{week}；登记表：crm_batch.sample（seed {SEED}，today {TODAY}，{PRESET}，messy）",
-        f"每项为多次运行的中位数，每次都在新进程中；I/O 下限读 Excel 用 {excel_reader()}",
+        f"每项为多次运行的中位数，每次都在新进程中；I/O 下限读 Excel 用 {'、'.join(readers)}",
         "",
         "测量结果",
         *render(["规模", "数据", "测量", "次数", "用时（秒）", "峰值内存（MiB）"], measurement_rows(results),
@@ -443,15 +465,19 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     started = dt.datetime.now()
+    code_state, machine = git_state(), machine_lines()  # before the runs load the machine
     try:
-        results = [measure_size(size, args.repeat or size.repeat, args.week, args.regenerate) for size in args.sizes]
+        with tempfile.TemporaryDirectory(prefix="crm-bench-code-") as tmp:
+            code = snapshot_code(Path(tmp))
+            results = [measure_size(size, args.repeat or size.repeat, args.week, args.regenerate, code)
+                       for size in args.sizes]
     except BenchError as exc:
         print(f"错误：{exc}", file=sys.stderr, flush=True)
         return 1
-    text = report(results, args.week, started)
+    text = report(results, args.week, started, code_state, machine)
     out = HERE / f"results-{started:%Y-%m-%d}.md"
-    out.write_text(f"# crm_batch 性能基准 {started:%Y-%m-%d}\n\n`python benchmarks/bench.py "
-                   f"{' '.join(argv if argv is not None else sys.argv[1:])}`\n\n```text\n{text}```\n", "utf-8")
+    command = " ".join(["python benchmarks/bench.py", *(argv if argv is not None else sys.argv[1:])])
+    out.write_text(f"# crm_batch 性能基准 {started:%Y-%m-%d}\n\n`{command}`\n\n```text\n{text}```\n", "utf-8")
     say("")
     say(text)
     say(f"已写入 {out}")

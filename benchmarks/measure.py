@@ -1,6 +1,6 @@
 """One measurement in a fresh process, reported as JSON: run by bench.py, not by hand.
 
-    python benchmarks/measure.py full     --result R.json --inputs DIR --out DIR --week 2026-11-23
+    python benchmarks/measure.py full     --result R.json --inputs DIR --out DIR --week 2026-11-23 [--root DIR]
     python benchmarks/measure.py floor    --result R.json --inputs DIR --out FILE --report CELLS.pickle
     python benchmarks/measure.py baseline --result R.json --inputs DIR --out FILE --report CELLS.pickle
 
@@ -103,9 +103,12 @@ class Probes:
             setattr(owner, name, self._timed(label, original))
 
 
-def measure_full(inputs: Path, out: Path, week: str) -> dict[str, Any]:
-    """The weekly job exactly as run.py runs it (cli.main), its printed stages timed as they appear."""
-    sys.path.insert(0, str(ROOT))
+def measure_full(inputs: Path, out: Path, week: str, root: Path) -> dict[str, Any]:
+    """The weekly job exactly as run.py runs it (cli.main), its printed stages timed as they appear.
+
+    ``root`` holds the crm_batch package and templates/ (bench.py passes a snapshot of the checkout).
+    """
+    sys.path.insert(0, str(root))
     import importlib
 
     for module in PROBED_MODULES:  # loaded now so the probes can reach them; cli.main would load them anyway
@@ -121,7 +124,7 @@ def measure_full(inputs: Path, out: Path, week: str) -> dict[str, Any]:
     clock = LineClock()
     real_stdout, sys.stdout = sys.stdout, clock
     try:
-        code = main([str(inputs), "--out", str(out), "--week", week], base_dir=ROOT)
+        code = main([str(inputs), "--out", str(out), "--week", week], base_dir=root)
     finally:
         sys.stdout = real_stdout
     if code != 0:
@@ -158,26 +161,29 @@ def excel_reader() -> str:
     return "python-calamine"
 
 
-def read_plain(files: list[Path], reader: str) -> list[Any]:
-    """Every sheet of every file, as the fastest plain reader gives it; kept in memory like a real run."""
+def read_plain(files: list[Path], reader: str) -> int:
+    """Read every sheet of every file as the fastest plain reader gives it; return the rows read.
+
+    Each sheet is dropped once read: the floor's memory is the report's, not the registers' as Python lists.
+    """
     import csv
 
-    held: list[Any] = []
+    rows = 0
     for path in files:
         if path.suffix.lower() == ".csv":
             text, _ = decode(path.read_bytes())
-            held.append(list(csv.reader(io.StringIO(text))))
+            rows += len(list(csv.reader(io.StringIO(text))))
         elif reader == "python-calamine":
             from python_calamine import CalamineWorkbook
 
             book = CalamineWorkbook.from_path(str(path))
-            held.extend(book.get_sheet_by_name(name).to_python() for name in book.sheet_names)
+            rows += sum(len(book.get_sheet_by_name(name).to_python()) for name in book.sheet_names)
         else:
             import fastexcel
 
             book = fastexcel.read_excel(str(path))
-            held.extend(book.load_sheet(name, header_row=None, dtypes="string") for name in book.sheet_names)
-    return held
+            rows += sum(book.load_sheet(name, header_row=None, dtypes="string").height for name in book.sheet_names)
+    return rows
 
 
 def write_plain(out: Path, report: ReportCells) -> None:
@@ -206,11 +212,10 @@ def measure_floor(inputs: Path, out: Path, report_path: Path) -> dict[str, Any]:
     report = load_report(report_path)
     setup = since_start() - began
     reader = excel_reader()
-    held = read_plain(register_files(inputs), reader)
+    rows = read_plain(register_files(inputs), reader)
     read_done = since_start()
     write_plain(out, report)
-    del held
-    return {"setup_s": setup, "reader": reader,
+    return {"setup_s": setup, "reader": reader, "rows_read": rows,
             "phases": {"读取 read": read_done - began - setup, "写出 write": since_start() - read_done}}
 
 
@@ -283,12 +288,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, required=True, help="output folder (full) or workbook (others)")
     parser.add_argument("--week", default="2026-11-23")
     parser.add_argument("--report", type=Path, help="report cells pickled by bench.py (floor, baseline)")
+    parser.add_argument("--root", type=Path, default=ROOT, help="where crm_batch and templates/ are (full)")
     args = parser.parse_args(argv)
     if args.kind != "full" and args.report is None:
         parser.error(f"{args.kind} needs --report")
 
     if args.kind == "full":
-        result = measure_full(args.inputs, args.out, args.week)
+        result = measure_full(args.inputs, args.out, args.week, args.root)
     elif args.kind == "floor":
         result = measure_floor(args.inputs, args.out, args.report)
     else:
