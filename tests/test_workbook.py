@@ -111,3 +111,16 @@ def test_agent_workbooks_hold_only_their_own_rows_with_masked_phones(run, book):
         phones = [r[header(ws).index("联系电话")] for r in ws.iter_rows(min_row=2, values_only=True)]
         assert not [p for p in phones if p and re.fullmatch(r"1\d{10}", p)], "no mobile number left unmasked"
         assert any(p and re.fullmatch(r"1\d{2}\*{4}\d{4}", p) for p in phones)
+
+
+def cell_values(path):
+    book = openpyxl.load_workbook(path)
+    return {ws.title: [tuple(c.value for c in row) for row in ws.iter_rows()] for ws in book.worksheets}
+
+
+def test_running_the_same_week_twice_gives_the_same_workbook(run):
+    report = run / "客户维护周报_2026-W48.xlsx"
+    first = cell_values(report)
+    # Same inputs, same history folder: the re-run replaces its own snapshot and charges nothing twice.
+    assert main(["--week", "2026-11-23", "--out", str(run), "--per-agent"], base_dir=run.parent) == 0
+    assert cell_values(report) == first
