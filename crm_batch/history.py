@@ -62,17 +62,19 @@ class History:
         """A connection to a sound file; a corrupt one is set aside and replaced, a locked one skipped."""
         if not self.usable:
             return None
+        connection = None
         try:
-            connection = self._connect()
+            connection = sqlite3.connect(self.path, timeout=2)
+            connection.executescript(SCHEMA)
             connection.execute("SELECT COUNT(*) FROM runs").fetchone()
             return connection
-        except sqlite3.OperationalError as exc:
-            if "locked" in str(exc) or "busy" in str(exc):
+        except sqlite3.DatabaseError as exc:
+            if connection is not None:
+                connection.close()  # closed before the file is renamed: Windows cannot rename an open file
+            if isinstance(exc, sqlite3.OperationalError) and ("locked" in str(exc) or "busy" in str(exc)):
                 self.warn(f"历史记录文件被其他程序占用（{self.path.name}），本次不读写历史：重复罚款和等级变化无法核对。")
                 self.usable = False
                 return None
-            return self._replace(exc)
-        except sqlite3.DatabaseError as exc:
             return self._replace(exc)
 
     def _replace(self, exc: Exception) -> sqlite3.Connection | None:
