@@ -192,3 +192,13 @@ def test_one_note_pasted_for_many_customers_is_suspect():
     _, _, summary = assess(people, contacts)
     li = summary.set_index("agent").loc["李娜"]
     assert li["pasted"] == 6 and li["suspect"] == 6
+
+
+def test_fine_keys_name_the_customer_not_the_row():
+    contacts = [("C2", "2026-09-29 10:00", "电话", "虚假跟进", "x")]
+    first, _, _ = assess([{"customer_id": "C1"}, {"customer_id": "C2", "stage": "意向"}], contacts)
+    moved, _, _ = assess([{"customer_id": "C0"}, {"customer_id": "C2", "stage": "意向"}, {"customer_id": "C1"}],
+                         contacts)
+    assert set(first["key"]) <= set(moved["key"])  # a row added above changes no key
+    assert "虚假跟进|C2|2026-09-29 10:00|x" in set(first["key"])
+    assert "漏发问候|C1|国庆|2026-10-01" in set(first["key"])

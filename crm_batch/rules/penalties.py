@@ -14,7 +14,7 @@ and word list from the rules' ``[penalties]`` table:
 - 虚假跟进 / 虚假战败: a contact the manager marked false — 100, doubled from
   the agent's second offence on, counting earlier weeks from history.
 
-Every fine has a stable key (rule, customer, occasion) so history can make sure
+Every fine has a stable key (rule, 客户编号, occasion) so history can make sure
 it is charged once, however often a week is re-run.
 """
 
@@ -116,7 +116,7 @@ def _greeting_fines(checks: pd.DataFrame, rules: Rules) -> pd.DataFrame:
     day = missed["date"].dt.strftime("%Y-%m-%d")
     occasion = missed["occasion"].astype("string") + " " + day
     reason = (missed["occasion"].astype("string") + "（" + day + "）当天没有短信、微信、电话或来访记录")
-    key = GREETING + "|" + missed["cust"].astype("string") + "|" + missed["occasion"].astype("string") + "|" + day
+    key = missed["occasion"].astype("string") + "|" + day
     return _fines(missed["cust"], GREETING, occasion, missed["date"], missed["occasion"].astype("string") + "问候",
                   rules["penalties"]["greeting_fine"], reason, key)
 
@@ -152,7 +152,7 @@ def _event_fines(customers: pd.DataFrame, contacts: pd.DataFrame, events: pd.Dat
             reason = f"活动“{name}”（{day}）前 {notice} 天内没有联系客户"
             parts.append(_fines(missed, rule, np.full(n, f"{name} {day}"), np.full(n, row.event_date),
                                 np.full(n, what), fine, np.full(n, reason),
-                                rule + "|" + pd.Series(missed).astype("string") + f"|{name}|{day}"))
+                                np.full(n, f"{name}|{day}")))
     return pd.concat(parts, ignore_index=True) if parts else _none()
 
 
@@ -183,7 +183,7 @@ def _monthly_call_fines(customers: pd.DataFrame, contacts: pd.DataFrame, profile
     n = len(missed)
     return _fines(missed, MONTHLY_CALL, np.full(n, label), np.full(n, month_end), np.full(n, "当月电话"),
                   cfg["monthly_call_fine"], np.full(n, reason),
-                  MONTHLY_CALL + "|" + pd.Series(missed).astype("string") + f"|{month_start:%Y-%m}")
+                  np.full(n, f"{month_start:%Y-%m}"))
 
 
 def _outreach_fines(customers: pd.DataFrame, contacts: pd.DataFrame, profiles: pd.DataFrame, week: PlanWeek,
@@ -206,7 +206,7 @@ def _outreach_fines(customers: pd.DataFrame, contacts: pd.DataFrame, profiles: p
         "%m-%d") + "）没有电话或见面"
     return _fines(missed, OUTREACH, "外拓 " + when.dt.strftime("%Y-%m-%d"), deadline.loc[missed],
                   np.full(len(missed), f"{days} 天内电话邀约"), cfg["outreach_fine"], reason,
-                  OUTREACH + "|" + pd.Series(missed).astype("string") + "|" + when.dt.strftime("%Y-%m-%d").to_numpy())
+                  when.dt.strftime("%Y-%m-%d"))
 
 
 def _fake_fines(customers: pd.DataFrame, contacts: pd.DataFrame, week: PlanWeek, rules: Rules) -> pd.DataFrame:
@@ -233,8 +233,7 @@ def _fake_fines(customers: pd.DataFrame, contacts: pd.DataFrame, week: PlanWeek,
     said = column(marked, "content").astype("string").fillna("（无内容）")
     rule = np.where(lost, FAKE_LOST, FAKE_FOLLOW_UP)
     reason = "主管核查=" + mark[fake & recent][keep] + "：" + day + " 的跟进“" + said.str.slice(0, 30) + "”"
-    key = pd.Series(rule, index=marked.index) + "|" + pd.Series(cust, index=marked.index).astype("string") + "|" \
-        + when.dt.strftime("%Y-%m-%d %H:%M") + "|" + said.str.slice(0, 30)
+    key = when.dt.strftime("%Y-%m-%d %H:%M") + "|" + said.str.slice(0, 30)
     frame = _fines(cust, FAKE_FOLLOW_UP, "跟进 " + day, when.dt.normalize(), "真实跟进", cfg["fake_fine"], reason,
                    key)
     frame["rule"] = rule
@@ -261,7 +260,11 @@ def assess_fines(customers: pd.DataFrame, contacts: pd.DataFrame, events: pd.Dat
         _monthly_call_fines(customers, contacts, profiles, week, rules),
         _outreach_fines(customers, contacts, profiles, week, rules),
         _fake_fines(customers, contacts, week, rules),
-    ], ignore_index=True).drop_duplicates("key")
+    ], ignore_index=True)
+    # The key names the customer by 客户编号, never by row position: registers change between weeks.
+    who = customers["customer_id"].reindex(fines["cust"]).astype("string").fillna("?").to_numpy()
+    fines["key"] = fines["rule"] + "|" + who + "|" + fines["key"]
+    fines = fines.drop_duplicates("key")
     fines["agent"] = customers["agent"].reindex(fines["cust"]).astype("string").fillna("（未填经纪人）").to_numpy()
     if charged is not None and len(charged):
         fines = fines[~fines["key"].isin(charged["key"])]
