@@ -11,6 +11,8 @@ import datetime as dt
 
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from crm_batch.almanac import (
     BIRTHDAY_INVALID,
@@ -24,6 +26,7 @@ from crm_batch.almanac import (
     parse_birthdays,
 )
 from crm_batch.rules_config import load_rules
+from tests.test_normalise import PROPERTY, registers
 
 D = dt.date
 REFERENCE_YEAR = 2026
@@ -442,3 +445,31 @@ def test_birthday_dates_of_nothing_is_empty() -> None:
 def test_lunar_day_names():
     assert [lunar_day_name(d) for d in (1, 10, 11, 20, 21, 30)] == [
         "初一", "初十", "十一", "二十", "廿一", "三十"]
+
+
+# ---------------------------------------------------------------- properties (never raise; a value or a problem)
+
+BIRTHDAY_WORDS = st.sampled_from(["农历", "阴历", "闰", "正月", "腊月", "冬月", "初一", "十五", "廿三", "三十", "年",
+                                  "月", "日", "1975", "2月29日", "13", "00", "-", "/", ".", " "])
+BIRTHDAY_TEXT = st.lists(BIRTHDAY_WORDS, max_size=6).map("".join)
+
+
+@PROPERTY
+@given(registers(), st.lists(st.sampled_from(["公历", "农历", "阴历", "", None]), max_size=25))
+def test_property_parse_birthdays_never_raises(text, kinds):
+    kind = pd.Series((kinds + [None] * len(text))[: len(text)], index=text.index, dtype="object")
+    parsed = parse_birthdays(text, kind, reference_year=REFERENCE_YEAR)
+    assert parsed.index.equals(text.index)
+    usable = parsed["month"].notna() & parsed["day"].notna()
+    assert (usable | parsed["slug"].notna() | text.str.strip().fillna("").eq("").to_numpy()).all()
+    assert parsed["month"].dropna().between(1, 12).all() and parsed["day"].dropna().between(1, 31).all()
+
+
+@PROPERTY
+@given(st.lists(BIRTHDAY_TEXT, max_size=30), st.dates(D(1990, 1, 1), D(2099, 11, 1)), st.integers(0, 62))
+def test_property_birthday_dates_fall_inside_the_window(texts, start, length):
+    parsed = parse_birthdays(pd.Series(texts, dtype="str"), reference_year=start.year)
+    end = start + dt.timedelta(days=length)
+    found = birthday_dates(parsed, start, end)
+    assert found["date"].between(pd.Timestamp(start), pd.Timestamp(end)).all()
+    assert set(found["row"]) <= set(parsed.index[parsed["month"].notna()])
