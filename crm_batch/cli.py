@@ -146,7 +146,10 @@ def _run(args: argparse.Namespace, base_dir: Path) -> int:
         return EXIT_PROBLEMS if len(problems) else EXIT_OK
 
     _say("  写入工作簿 …")
-    path = write_workbook(out_dir / REPORT_NAME.format(week=week.label), weekly_tables(result))
+    wanted = out_dir / REPORT_NAME.format(week=week.label)
+    path = write_workbook(wanted, weekly_tables(result))
+    if path != wanted:
+        _say(f"  注意：{wanted.name} 正被打开（可能在 Excel 里），新报告写成了 {path.name}。")
     history.save(week.label, *pipeline.snapshot(result))
     if args.per_agent:
         books = agent_workbooks(result)

@@ -417,3 +417,27 @@ def test_an_unwritable_output_folder_is_a_clear_error(office_register, tmp_path,
     assert run_cli(str(office_register), "--out", str(blocked / "sub"), base=tmp_path) == 2
     err = capsys.readouterr().err
     assert "无法写入报告" in err and "Traceback" not in err
+
+
+def test_a_report_open_in_excel_is_left_alone_and_the_new_one_written_beside_it(
+    office_register, tmp_path, monkeypatch, capsys
+):
+    import os
+
+    out = tmp_path / "out"
+    assert run_cli(str(office_register), "--out", str(out), base=tmp_path) == 0
+    old = (out / REPORT).read_bytes()
+    real_replace = os.replace
+
+    def locked(src, dst):  # what Windows does while Excel holds the file open
+        if str(dst).endswith(REPORT):
+            raise PermissionError(13, "另一个程序正在使用此文件", str(dst))
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", locked)
+    assert run_cli(str(office_register), "--out", str(out), base=tmp_path) == 0
+    beside = out / REPORT.replace(".xlsx", "（2）.xlsx")
+    assert beside.exists() and (out / REPORT).read_bytes() == old
+    said = capsys.readouterr().out
+    assert "正被打开" in said and beside.name in said
+    assert not [p for p in out.iterdir() if p.name.startswith(".")], "no temporary file is left behind"

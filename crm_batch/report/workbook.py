@@ -246,8 +246,28 @@ def _fit_row_heights(sheet: xlsxwriter.worksheet.Worksheet, table: Table) -> Non
             sheet.set_row(row, min(409, 14 * count))
 
 
+def _move_into_place(tmp: Path, path: Path) -> Path:
+    """Rename the finished file to its name; beside it, numbered, when the old one is open in Excel (Windows)."""
+    try:
+        os.replace(tmp, path)
+        return path
+    except PermissionError:
+        if not path.exists():
+            raise
+    for n in range(2, 100):
+        beside = path.with_name(f"{path.stem}（{n}）{path.suffix}")
+        if not beside.exists():
+            os.replace(tmp, beside)
+            return beside
+    raise PermissionError(13, "同名文件都被占用", str(path))
+
+
 def write_workbook(path: Path, tables: list[Table]) -> Path:
-    """Write the tables as sheets of one workbook, atomically; return the path written."""
+    """Write the tables as sheets of one workbook, atomically; return the path written.
+
+    When the previous report of the same name is open (Excel locks it on Windows), the new one is
+    written beside it as ``name（2）.xlsx``; the caller compares the returned path to say so.
+    """
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -262,7 +282,7 @@ def write_workbook(path: Path, tables: list[Table]) -> Path:
         for table in tables:
             _write_table(book, formats, table)
         book.close()
-        os.replace(tmp, path)
+        path = _move_into_place(tmp, path)
     except (OSError, xlsxwriter.exceptions.XlsxFileError) as exc:
         with contextlib.suppress(OSError):
             tmp.unlink()
