@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import numpy as np
 import pandas as pd
 
 from crm_batch import almanac
@@ -213,7 +214,7 @@ def birthday_calendar_frame(result: WeeklyResult) -> pd.DataFrame:
         who = people.loc[found["row"]].reset_index(drop=True)
         found = found.reset_index(drop=True)
         tag = (who["name"].astype("string").fillna("（无名）") + "·" + who["agent"].astype("string").fillna("")
-               + pd.Series(["（农历）" if lunar else "" for lunar in found["lunar"]], dtype="string"))
+               + pd.Series(np.where(found["lunar"].to_numpy(dtype=bool), "（农历）", ""), dtype="string"))
         by_day = tag.groupby(found["date"]).agg(list)
         for day, names in by_day.items():
             shown = names[:CALENDAR_NAMES_PER_DAY]

@@ -27,7 +27,7 @@ import pandas as pd
 
 from crm_batch import almanac
 from crm_batch.calendar import PlanWeek
-from crm_batch.rules import column, date_column, key_account, last_contact, top_customer
+from crm_batch.rules import column, date_column, key_account, last_contact, rows_by_id, top_customer
 from crm_batch.rules.completeness import LOST_STAGE, OWNER_STAGES
 from crm_batch.rules_config import Rules
 
@@ -48,6 +48,10 @@ def _rows(cust: pd.Index | np.ndarray, date, action_type: str | pd.Series, reaso
         frame[key] = pd.Series(np.asarray(value, dtype=object) if value is not None and not isinstance(value, str)
                                else value, index=frame.index, dtype="string")
     return frame[LONG_COLUMNS]
+
+
+def _stack(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    return pd.concat(parts, ignore_index=True) if parts else _rows([], [], "", [])
 
 
 def active_customers(customers: pd.DataFrame, profiles: pd.DataFrame) -> pd.Series:
@@ -81,7 +85,7 @@ def cadence_calls(customers: pd.DataFrame, profiles: pd.DataFrame, week: PlanWee
             note = note.mask(late, note + "，已逾期 " + overdue_days.astype("string") + " 天")
         reason = profiles["cadence_rule"].astype("string") + "；" + note
         parts.append(_rows(profiles.index[due], day[due], kind[due], reason[due]))
-    return pd.concat(parts, ignore_index=True) if parts else _rows([], [], "", [])
+    return _stack(parts)
 
 
 def _words(words: list[str]) -> str:
@@ -108,11 +112,15 @@ def _dated(parsed: pd.DataFrame, start, end) -> pd.DataFrame:
     found = almanac.birthday_dates(parsed, start, end)
     if found.empty:
         return found.assign(label=pd.Series(dtype="string"))
-    source = parsed.loc[found["row"], ["month", "day", "leap"]].to_numpy()
-    labels = {(m, d, bool(leap)): almanac.lunar_label(int(m), int(d), bool(leap)) for m, d, leap in
-              {tuple(r) for r in source[found["lunar"].to_numpy()]}}
-    found["label"] = [labels[(m, d, bool(leap))] if lunar else "" for (m, d, leap), lunar in
-                      zip(source, found["lunar"].to_numpy(), strict=True)]
+    # One label per distinct lunar (month, day, leap), mapped back: a handful of labels, not one per customer.
+    source = parsed.loc[found["row"], ["month", "day", "leap"]].reset_index(drop=True)
+    key = (source["month"].astype("string") + "-" + source["day"].astype("string") + "-"
+           + source["leap"].astype("string"))
+    lunar = found["lunar"].to_numpy(dtype=bool)
+    distinct = source[lunar].assign(k=key[lunar]).drop_duplicates("k")
+    labels = {k: almanac.lunar_label(int(m), int(d), bool(leap))
+              for k, m, d, leap in distinct[["k", "month", "day", "leap"]].itertuples(index=False)}
+    found["label"] = key.map(labels).astype("string").where(lunar, "").fillna("").to_numpy()
     return found
 
 
@@ -146,7 +154,7 @@ def birthdays(customers: pd.DataFrame, profiles: pd.DataFrame, parsed: dict[str,
             invite_on = ahead["date"] - pd.Timedelta(days=high)
             reason = "生日 " + _day(ahead["date"]) + f"（{high} 天后），A 级或大客户提前 {low}–{high} 天邀约参加生日会"
             parts.append(_rows(ahead["row"], invite_on, "生日会邀约", reason, "生日会"))
-    return pd.concat(parts, ignore_index=True) if parts else _rows([], [], "", [])
+    return _stack(parts)
 
 
 def greetings(index: pd.Index, week: PlanWeek, rules: Rules) -> pd.DataFrame:
@@ -158,7 +166,7 @@ def greetings(index: pd.Index, week: PlanWeek, rules: Rules) -> pd.DataFrame:
         kind = "节日问候" if day.kind == almanac.HOLIDAY else "节气问候"
         reason = f"{day.name}（{day.date.month}月{day.date.day}日）{day.kind}问候"
         parts.append(_rows(index, np.full(len(index), day.date), kind, np.full(len(index), reason), day.name))
-    return pd.concat(parts, ignore_index=True) if parts else _rows([], [], "", [])
+    return _stack(parts)
 
 
 def planned_follow_ups(customers: pd.DataFrame, contacts: pd.DataFrame, week: PlanWeek) -> pd.DataFrame:
@@ -171,9 +179,7 @@ def planned_follow_ups(customers: pd.DataFrame, contacts: pd.DataFrame, week: Pl
     plans = contacts[contacts["next_contact_at"].notna()].sort_values("contact_at", na_position="first")
     plans = plans.drop_duplicates("customer_id", keep="last")
     planned = plans[plans["next_contact_at"].between(pd.Timestamp(week.monday), pd.Timestamp(week.sunday))]
-    position = pd.Series(customers.index, index=customers["customer_id"].to_numpy())
-    position = position[~position.index.duplicated()]
-    cust = position.reindex(planned["customer_id"].to_numpy()).to_numpy()
+    cust = rows_by_id(customers, planned["customer_id"])
     keep = pd.notna(cust)
     planned = planned[keep]
     said = column(planned, "content").astype("string")
@@ -236,7 +242,7 @@ def post_sale(customers: pd.DataFrame, profiles: pd.DataFrame, week: PlanWeek, r
             parts.append(_rows(base.index[hit], day[hit], "保养提醒",
                                since[hit] + "，已满 " + months[hit].astype("string") + " 个月 → 提醒保养", None,
                                "距购车已满" + months[hit].astype("string") + "个月"))
-    return pd.concat(parts, ignore_index=True) if parts else _rows([], [], "", [])
+    return _stack(parts)
 
 
 def _eligible(target: object, profiles: pd.DataFrame, rules: Rules) -> tuple[pd.Series, str]:
@@ -289,7 +295,7 @@ def event_notices(events: pd.DataFrame, profiles: pd.DataFrame, week: PlanWeek, 
         index = profiles.index[who.to_numpy()]
         parts.append(_rows(index, np.full(len(index), on), "活动通知", np.full(len(index), reason), name,
                            np.full(len(index), when)))
-    return pd.concat(parts, ignore_index=True) if parts else _rows([], [], "", [])
+    return _stack(parts)
 
 
 def plan_actions(customers: pd.DataFrame, contacts: pd.DataFrame, events: pd.DataFrame, profiles: pd.DataFrame,

@@ -25,7 +25,7 @@ import pandas as pd
 
 from crm_batch import almanac
 from crm_batch.calendar import PlanWeek
-from crm_batch.rules import column, date_column
+from crm_batch.rules import column, date_column, rows_by_id
 from crm_batch.rules_config import Rules
 
 GREETING, APPRECIATION, EVENT, MONTHLY_CALL, OUTREACH, FAKE_FOLLOW_UP, FAKE_LOST = (
@@ -48,6 +48,10 @@ def _fines(cust, rule: str, occasion, when, missing, amount, reason, key) -> pd.
 
 def _none() -> pd.DataFrame:
     return _fines([], GREETING, [], [], [], 0, [], [])
+
+
+def _stack(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    return pd.concat(parts, ignore_index=True) if parts else _none()
 
 
 def _stage_in(profiles: pd.DataFrame, stages: list[str]) -> pd.Series:
@@ -153,7 +157,7 @@ def _event_fines(customers: pd.DataFrame, contacts: pd.DataFrame, events: pd.Dat
             parts.append(_fines(missed, rule, np.full(n, f"{name} {day}"), np.full(n, row.event_date),
                                 np.full(n, what), fine, np.full(n, reason),
                                 np.full(n, f"{name}|{day}")))
-    return pd.concat(parts, ignore_index=True) if parts else _none()
+    return _stack(parts)
 
 
 def _monthly_call_fines(customers: pd.DataFrame, contacts: pd.DataFrame, profiles: pd.DataFrame, week: PlanWeek,
@@ -222,9 +226,7 @@ def _fake_fines(customers: pd.DataFrame, contacts: pd.DataFrame, week: PlanWeek,
     marked = contacts[fake & recent]
     if marked.empty:
         return _none()
-    position = pd.Series(customers.index, index=customers["customer_id"].to_numpy())
-    position = position[~position.index.duplicated()]
-    cust = position.reindex(marked["customer_id"].to_numpy()).to_numpy()
+    cust = rows_by_id(customers, marked["customer_id"])
     keep = pd.notna(cust)
     marked, cust = marked[keep], cust[keep]
     lost = mark[fake & recent][keep].str.contains("战败").fillna(False).to_numpy()
