@@ -229,9 +229,13 @@ def _write_blocks(book: xlsxwriter.Workbook, sheet: xlsxwriter.worksheet.Workshe
                     axis.update(min=0, max=1)
                 # A bar chart's values run along x; a column or line chart's along y.
                 (chart.set_x_axis if block.chart.kind == "bar" else chart.set_y_axis)(axis)
+                # Every category labelled (every agent's name), not every other one.
+                (chart.set_y_axis if block.chart.kind == "bar" else chart.set_x_axis)({"interval_unit": 1})
                 chart.set_legend({"position": "bottom"} if len(block.columns) > 2 else {"none": True})
-            sheet.insert_chart(chart_row, chart_col, chart, {"x_scale": 1.0, "y_scale": 1.0})
-            chart_row += CHART_ROWS
+            # A bar per agent: taller with more agents, so every name fits beside its bar.
+            tall = max(1.0, len(block.frame) / 6) if block.chart.kind == "bar" else 1.0
+            sheet.insert_chart(chart_row, chart_col, chart, {"x_scale": 1.0, "y_scale": tall})
+            chart_row += int(CHART_ROWS * tall) + 1
         top = last + 2
 
 
