@@ -11,12 +11,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from crm_batch.ingest.normalise import (
+    WHITESPACE,
     clean_text,
     parse_dates,
     parse_grades,
     parse_numbers,
     parse_phones,
     parse_vocab,
+    per_value,
+    regex_text,
     split_name_phone,
 )
 
@@ -579,3 +582,37 @@ def test_runs_on_200k_rows(function: str) -> None:
     result = RUNS[function](s)
     assert len(result) == len(s)
     assert result.index.equals(s.index)
+
+
+@pytest.mark.parametrize("function", list(RUNS), ids=list(RUNS))
+def test_parsing_each_distinct_value_once_gives_the_same_result(function: str) -> None:
+    # Repeats (and empty cells) on a shuffled, non-default index: the shape per_value speeds up.
+    pool = np.array(SAMPLES + [c[1] for c in VOCAB_CASES] + [None], dtype=object)
+    values = np.random.default_rng(3).choice(pool, 5_000)
+    s = pd.Series(values, index=np.arange(5_000)[::-1] * 3, dtype="str")
+    direct = RUNS[function](s)
+    once = per_value(RUNS[function], s)
+    if isinstance(direct, pd.DataFrame):
+        pd.testing.assert_frame_equal(once, direct)
+    else:
+        pd.testing.assert_series_equal(once, direct)
+
+
+def test_per_value_parses_mostly_distinct_columns_directly() -> None:
+    calls: list[int] = []
+
+    def parse(s: pd.Series) -> pd.Series:
+        calls.append(len(s))
+        return s
+
+    per_value(parse, pd.Series(["a", "b", "c", "a"], dtype="str"))
+    per_value(parse, pd.Series(["a", "a", "a", "b", "b", None], dtype="str"))
+    assert calls == [4, 3]  # a, b and the empty cell
+
+
+def test_whitespace_class_matches_what_python_calls_whitespace() -> None:
+    import re
+
+    spaces = [chr(o) for o in range(0x10000) if re.fullmatch(r"\s", chr(o))]
+    packed = regex_text(pd.Series([f"a{c}b" for c in spaces], dtype="str")).str.replace(WHITESPACE, "", regex=True)
+    assert packed.tolist() == ["ab"] * len(spaces)

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
+from collections.abc import Callable
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -28,6 +30,7 @@ from pandas.api.extensions import ExtensionArray
 # Text columns come back in pandas' default string dtype ("str"), the dtype the
 # reader hands over, so results compare and filter like any other text column.
 TEXT = pd.StringDtype("pyarrow", na_value=np.nan)
+T = TypeVar("T", pd.Series, pd.DataFrame)
 _ARROW = pd.ArrowDtype(pa.large_string())
 
 DATE_INVALID = "date-invalid"
@@ -55,6 +58,8 @@ _INVISIBLE = (
 )
 # RE2's \s is ASCII only, so the Unicode spaces NFKC leaves alone are listed.
 _SPACES = r"[\n\v\f\r " "\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+"
+# What Python's \s matches, for RE2: a run of any whitespace, tabs and separators included.
+WHITESPACE = r"[\t\x1c-\x1f" + _SPACES[1:]
 
 
 def _nfkc_sensitive() -> str:
@@ -93,6 +98,17 @@ def _as_text(s: pd.Series) -> pd.Series:
     if isinstance(s.dtype, pd.StringDtype):
         return s
     return s.astype(TEXT)
+
+
+def regex_text(s: pd.Series) -> pd.Series:
+    """Any column as ArrowDtype text on its own index, so ``.str`` regexes run in RE2.
+
+    pandas' str dtype hands a pattern with ``\\s``, ``\\d``, ``\\w`` or ``$`` to Python's
+    ``re``, cell by cell, once the text is Chinese; ArrowDtype never does. Patterns
+    run this way use explicit classes ([0-9], WHITESPACE) rather than Python's
+    Unicode-aware escapes.
+    """
+    return _as_text(s).astype(_ARROW)
 
 
 def _arrow(s: pd.Series) -> pd.Series:
@@ -137,6 +153,31 @@ def _pick(rules: list[tuple[np.ndarray, str | None]], default: str | None) -> Ex
     return pd.array(names, dtype=TEXT).take(code_of[which], allow_fill=True)
 
 
+def per_value(parse: Callable[..., T], s: pd.Series, **options: object) -> T:
+    """``parse(s, **options)``, computed once per distinct value of ``s`` when values repeat.
+
+    Registers repeat themselves (a few hundred dates, a dozen stages, the same
+    notes in 100,000 rows), and every normaliser here reads each cell on its
+    own, so parsing the distinct values and spreading the result back over the
+    rows gives the same frame or series for a fraction of the work.
+    """
+    codes, uniques = pd.factorize(s, use_na_sentinel=False)  # an empty cell is a value too
+    if len(uniques) * 2 > len(s):
+        return parse(s, **options)
+    result = parse(pd.Series(uniques, dtype=s.dtype, name=s.name), **options)
+    spread = result.take(codes)
+    spread.index = s.index
+    return spread
+
+
+def _rewrite(text: pd.Series) -> pd.Series:
+    """The cleaning proper, for cells that need it: NFKC, invisibles out, spaces collapsed."""
+    # NFKC folds full-width digits, letters, spaces and punctuation to ASCII.
+    fix = text.str.normalize("NFKC").astype(_ARROW)
+    fix = fix.str.replace(_INVISIBLE, "", regex=True)
+    return fix.str.replace(_SPACES, " ", regex=True).str.strip()
+
+
 def clean_text(s: pd.Series) -> pd.Series:
     """清洗文本: NFKC (全角→半角), drop invisible characters, collapse spaces; empty → NA."""
     text = _as_text(s).reset_index(drop=True)
@@ -145,12 +186,8 @@ def clean_text(s: pd.Series) -> pd.Series:
     # for the rewriting (NFKC in particular runs cell by cell in Python).
     dirty = _mask(a.str.contains(_DIRTY, regex=True))
     if dirty.any():
-        # NFKC folds full-width digits, letters, spaces and punctuation to ASCII.
-        fix = text[dirty].str.normalize("NFKC").astype(_ARROW)
-        fix = fix.str.replace(_INVISIBLE, "", regex=True)
-        fix = fix.str.replace(_SPACES, " ", regex=True).str.strip()
         a = a.copy()
-        a[dirty] = fix
+        a[dirty] = per_value(_rewrite, text[dirty])
     a = a.mask(_mask(a.str.len() == 0))
     return pd.Series(a.astype(TEXT).array, index=s.index, name=s.name)
 

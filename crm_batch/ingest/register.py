@@ -215,12 +215,12 @@ def _read_sheet(
     loc = {"file": sheet.file, "sheet": sheet.sheet}
 
     # Everything from the first 制表人/审核 line down is notes, not customers.
-    footer = _footer_rows(body, ingest["footer_markers"]).cummax()
-    findings.add_rows("footer-row", **loc, rows=excel_rows[footer], field="",
-                      raw=_first_text(body[footer]))
-    body, excel_rows = body[~footer], excel_rows[~footer]
+    first = _first_text(body)
+    footer = _footer_rows(first, ingest["footer_markers"]).cummax()
+    findings.add_rows("footer-row", **loc, rows=excel_rows[footer], field="", raw=first[footer])
+    body, excel_rows, first = body[~footer], excel_rows[~footer], first[~footer]
 
-    repeated = _repeated_header_rows(body, layout, ingest["title_markers"])
+    repeated = _repeated_header_rows(body, first, layout, ingest["title_markers"])
     findings.add_rows("header-repeated", **loc, rows=excel_rows[repeated], field="",
                       raw=_row_text(body[repeated]))
     body, excel_rows = body[~repeated], excel_rows[~repeated]
@@ -293,23 +293,32 @@ def _unlabelled_frame(sheet: RawSheet, layout: HeaderLayout, role: Role, columns
     })
 
 
-def _footer_rows(body: pd.DataFrame, markers: list[str]) -> pd.Series:
-    first = _first_text(body).str.replace(r"\s+", "", regex=True)
+def _packed(text: pd.Series) -> pd.Series:
+    """Text without any whitespace, in RE2 text (see normalise.regex_text)."""
+    return norm.regex_text(text).str.replace(norm.WHITESPACE, "", regex=True)
+
+
+def _matches(text: pd.Series, pattern: str) -> pd.Series:
+    """Where RE2 text matches a pattern; False for empty cells."""
+    return text.str.contains(pattern, regex=True).fillna(False).astype(bool)
+
+
+def _footer_rows(first: pd.Series, markers: list[str]) -> pd.Series:
     pattern = "^(?:" + "|".join(re.escape(m) for m in markers) + ")"
-    return first.str.contains(pattern, regex=True, na=False)
+    return _matches(_packed(first), pattern)
 
 
-def _repeated_header_rows(body: pd.DataFrame, layout: HeaderLayout, title_markers: list[str]) -> pd.Series:
+def _repeated_header_rows(body: pd.DataFrame, first: pd.Series, layout: HeaderLayout,
+                          title_markers: list[str]) -> pd.Series:
     """Header rows repeated inside the table (monthly blocks) and lone title rows."""
     hits = pd.Series(0, index=body.index)
     for col, text in layout.labels.items():
         if col in body.columns:
-            hits += (body[col].astype("string").str.replace(r"\s+", "", regex=True)
-                     == clean_header(text.split(" | ")[-1])).fillna(False).astype(int)
+            hits += (_packed(body[col]) == clean_header(text.split(" | ")[-1])).fillna(False).astype(int)
     lone = body.notna().sum(axis=1) == 1
     # A dated heading (2026年12月…) or one naming the kind of table.
-    pattern = "|".join([*map(re.escape, title_markers), r"\d{4}\s*年\s*\d{1,2}\s*月"])
-    title = lone & _first_text(body).str.contains(pattern, regex=True, na=False)
+    pattern = "|".join([*map(re.escape, title_markers), r"[0-9０-９]{4}年[0-9０-９]{1,2}月"])
+    title = lone & _matches(_packed(first), pattern)
     return (hits >= 2) | title
 
 
@@ -357,24 +366,27 @@ def _mapped_columns(
 
 
 # Kinds whose values have a recognisable shape, used to spot a row shifted by one column.
+# RE2 patterns over cleaned text (single ASCII spaces, ASCII digits): see normalise.regex_text.
 _SHAPES = {
-    Kind.PHONE: r"^\+?[\d\s\-()（）.－]{7,20}$",
-    Kind.DATE: r"^(?:\d{4}[-/.年]\d{1,2}|\d{1,2}月\d{1,2}|\d{8}$|[2-7]\d{4}(?:\.\d+)?$)",
-    Kind.INT: r"^\d{1,3}(?:岁|次)?$",
+    Kind.PHONE: r"^\+?[0-9 \-()（）.－]{7,20}$",
+    Kind.DATE: r"^(?:[0-9]{4}[-/.年][0-9]{1,2}|[0-9]{1,2}月[0-9]{1,2}|[0-9]{8}$|[2-7][0-9]{4}(?:\.[0-9]+)?$)",
+    Kind.INT: r"^[0-9]{1,3}(?:岁|次)?$",
 }
 
 
 def _fits(text: pd.Series, kind: Kind, rules: Rules) -> pd.Series:
     """Whether cleaned text has the shape of a value of this kind."""
+    text = norm.regex_text(text)
     if kind in _SHAPES:
-        return text.str.contains(_SHAPES[kind], regex=True, na=False)
+        return _matches(text, _SHAPES[kind])
     vocab = {Kind.GENDER: "gender", Kind.MARK: "marks"}.get(kind)
     if vocab:
         words = {w.upper() for ws in rules.vocab[vocab].values() for w in ws} | set(rules.vocab[vocab])
         return text.str.upper().isin(words).fillna(False).astype(bool)
     if kind is Kind.GRADE:
         letters = "".join(rules.grade_levels)
-        return text.str.contains(rf"^[{letters}{letters.lower()}](?:类|级|$|\W)", regex=True, na=False)
+        # A grade letter alone or before 类/级 or any non-word character (Python's \W, in RE2 terms).
+        return _matches(text, rf"^[{letters}{letters.lower()}](?:类|级|$|[^\pL\pN_])")
     return pd.Series(False, index=text.index)
 
 
@@ -390,7 +402,7 @@ def _shifted_rows(body: pd.DataFrame, layout: HeaderLayout, rules: Rules) -> tup
         return none, pd.Series("", index=body.index, dtype="string")
     typed = [(c, k) for c, k in typed if c in body.columns]
     needed = {c + step for c, _ in typed for step in (-1, 0, 1)} & set(body.columns)
-    cleaned = {c: norm.clean_text(body[c]) for c in needed}
+    cleaned = {c: norm.per_value(norm.clean_text, body[c]) for c in needed}
     present = pd.DataFrame({c: body[c].notna() for c, _ in typed})
     here = pd.DataFrame({c: _fits(cleaned[c], k, rules) for c, k in typed})
     bad = (present & ~here).sum(axis=1)
@@ -433,36 +445,36 @@ def _normalise_columns(
         kind = FIELDS[field_key].kind
         name = label(field_key)
         if kind is Kind.TEXT:
-            out[key] = norm.clean_text(raw)
+            out[key] = norm.per_value(norm.clean_text, raw)
         elif kind is Kind.NAME:
-            split = norm.split_name_phone(raw)
+            split = norm.per_value(norm.split_name_phone, raw)
             out[key] = split["name"]
             out["_glued_phone"] = split["phone"]
         elif kind is Kind.PHONE:
-            result = norm.parse_phones(raw)
+            result = norm.per_value(norm.parse_phones, raw)
             out[key], out["phone_alt"] = result["value"], result["alt"]
             report(result, raw, name)
         elif kind is Kind.BIRTHDAY:
             # Birthdays are often lunar or yearless: the almanac reads the text and reports what it cannot.
-            out[key] = norm.clean_text(raw)
+            out[key] = norm.per_value(norm.clean_text, raw)
         elif kind is Kind.DATE:
-            result = norm.parse_dates(raw, reference=reference, min_year=ingest["min_year"],
-                                      max_year=ingest["max_year"])
+            result = norm.per_value(norm.parse_dates, raw, reference=reference, min_year=ingest["min_year"],
+                                    max_year=ingest["max_year"])
             out[key] = result["value"]
             report(result, raw, name)
         elif kind in (Kind.INT, Kind.NUMBER):
-            result = norm.parse_numbers(raw, integer=kind is Kind.INT, min_value=0)
+            result = norm.per_value(norm.parse_numbers, raw, integer=kind is Kind.INT, min_value=0)
             out[key] = result["value"]
             report(result, raw, name)
         elif kind is Kind.GRADE:
-            result = norm.parse_grades(raw, rules.grade_levels)
+            result = norm.per_value(norm.parse_grades, raw, levels=rules.grade_levels)
             out[key] = result["value"]
             if not isinstance(key, tuple):
-                out["grade_written"] = norm.clean_text(raw)
+                out["grade_written"] = norm.per_value(norm.clean_text, raw)
             report(result, raw, name, pd.Series("、".join(rules.grade_levels), index=index))
         else:
             vocab = {Kind.GENDER: "gender", Kind.MARK: "marks", Kind.METHOD: "methods", Kind.STAGE: "stages"}[kind]
-            result = norm.parse_vocab(raw, rules.vocab[vocab])
+            result = norm.per_value(norm.parse_vocab, raw, vocab=rules.vocab[vocab])
             out[key] = result["value"]
             report(result, raw, name)
     frame = pd.DataFrame(out, index=index)
@@ -538,16 +550,16 @@ def _known_phone(frame: pd.DataFrame) -> pd.Series:
     """A row's phone, or the one phone the same name + agent carries on other rows."""
     name_agent = _name_agent(frame)
     carriers = frame["phone"].notna() & frame["name"].notna()
-    phone_of = pd.Series(frame["phone"][carriers].to_numpy(), index=name_agent[carriers].to_numpy())
+    phones = frame["phone"][carriers].groupby(name_agent[carriers]).agg(["first", "nunique"])
     # Namesakes under one agent are common in a big register: only an unambiguous phone is borrowed.
-    distinct = phone_of.groupby(level=0).nunique()
-    phone_of = phone_of[~phone_of.index.duplicated()][lambda p: p.index.isin(distinct.index[distinct == 1])]
+    phone_of = phones.loc[phones["nunique"] == 1, "first"]
     return frame["phone"].astype("string").fillna(name_agent.map(phone_of).astype("string"))
 
 
-def _identity(frame: pd.DataFrame) -> pd.Series:
+def _identity(frame: pd.DataFrame, phone: pd.Series | None = None) -> pd.Series:
     """Phone, else name + agent: how rows without a 客户编号 are recognised as one customer."""
-    return ("T:" + _known_phone(frame)).fillna("N:" + _name_agent(frame))
+    phone = _known_phone(frame) if phone is None else phone
+    return ("T:" + phone).fillna("N:" + _name_agent(frame))
 
 
 def _assemble(parts: list[_SheetRows], findings: Findings) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -659,7 +671,7 @@ def _settle_customers(customers: pd.DataFrame, findings: Findings) -> tuple[pd.D
                             field="", raw=kept.loc[duplicate, "name"])
     # first() takes each column's first non-empty value: later rows fill the gaps.
     merged = kept.groupby(kept_key, sort=False).first()
-    identity = _identity(kept).groupby(kept_key, sort=False).first()
+    identity = _identity(kept, phone[~conflict]).groupby(kept_key, sort=False).first()
     merged["customer_id"] = merged["customer_id"].fillna(_stable_id("K", identity))
     final_id = key.map(merged["customer_id"])
     seen = customers["customer_id"].notna() & final_id.notna()

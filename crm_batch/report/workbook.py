@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import xlsxwriter
 import xlsxwriter.exceptions
 
@@ -116,9 +117,10 @@ class _Formats:
 
 def display_width(values: pd.Series) -> pd.Series:
     """Screen width of text: a CJK character is as wide as two Latin ones."""
-    text = values.astype("string").fillna("")
-    wide = text.str.count(r"[\u2e80-\u9fff\uff00-\uffef]")
-    return text.str.len() + wide
+    # ArrowDtype and literal characters keep the count in RE2 (pandas' str dtype runs \\u escapes in Python).
+    text = values.astype("string").fillna("").astype(pd.ArrowDtype(pa.large_string()))
+    wide = text.str.count("[\u2e80-\u9fff\uff00-\uffef]")
+    return (text.str.len() + wide).astype("int64")
 
 
 def _column_width(column: Column, values: pd.Series) -> float:
