@@ -202,3 +202,24 @@ def test_fine_keys_name_the_customer_not_the_row():
     assert set(first["key"]) <= set(moved["key"])  # a row added above changes no key
     assert "虚假跟进|C2|2026-09-29 10:00|x" in set(first["key"])
     assert "漏发问候|C1|国庆|2026-10-01" in set(first["key"])
+
+
+def test_contact_days_answer_windows_per_customer():
+    from crm_batch.rules.penalties import ContactDays
+
+    contacts = pd.DataFrame({
+        "customer_id": ["K1", "K1", "K2", "K3"],
+        "contact_at": pd.to_datetime(["2026-11-10 09:30", "2026-11-20 18:00", "2026-11-12 10:00", None]),
+        "method": ["电话", "短信", "来访", "电话"],
+    })
+    days = ContactDays(contacts, ["电话", "短信"])
+    # K1 on its contact day; 3 days after it; the day before it; K2 only met (来访 does not count);
+    # K3's contact has no date; an unknown customer; no date asked.
+    ids = pd.Series(["K1", "K1", "K1", "K2", "K3", "K9", "K1"])
+    when = pd.Series(pd.to_datetime(["2026-11-10", "2026-11-13", "2026-11-09", "2026-11-12", "2026-11-12",
+                                     "2026-11-10", None]))
+    assert days.contacted(ids, when).tolist() == [True, False, False, False, False, False, False]
+    assert days.contacted(ids, when, before=3).tolist() == [True, True, False, False, False, False, False]
+    assert days.contacted(ids, when, before=2).tolist() == [True, False, False, False, False, False, False]
+    assert days.contacted(ids, when, after=1).tolist() == [True, False, True, False, False, False, False]
+    assert ContactDays(contacts.iloc[:0], ["电话"]).contacted(ids, when).tolist() == [False] * 7

@@ -58,34 +58,41 @@ def _stage_in(profiles: pd.DataFrame, stages: list[str]) -> pd.Series:
     return profiles["stage"].astype("string").isin(stages).fillna(False).astype(bool)
 
 
-def _contact_days(contacts: pd.DataFrame, methods: list[str]) -> pd.DataFrame:
-    """(customer_id, day) of every contact by one of the methods."""
-    if not len(contacts) or "contact_at" not in contacts:
-        return pd.DataFrame({"customer_id": pd.Series(dtype="string"), "day": pd.Series(dtype="datetime64[ns]")})
-    keep = contacts["contact_at"].notna()
-    if "method" in contacts:
-        keep &= contacts["method"].isin(methods).fillna(False)
-    else:
-        keep &= False
-    days = pd.DataFrame({"customer_id": contacts.loc[keep, "customer_id"].astype("string"),
-                         "day": contacts.loc[keep, "contact_at"].dt.normalize()})
-    return days.drop_duplicates()
+class ContactDays:
+    """The days each customer was contacted by one of the methods, for window look-ups.
+
+    Every (customer, day) is one int64, customer code × DAYS_PER_KEY + day number, kept
+    sorted, so asking for any window is two binary searches per row; built once, asked
+    many times (every event, every greeting).
+    """
+
+    def __init__(self, contacts: pd.DataFrame, methods: list[str]) -> None:
+        usable = len(contacts) and {"customer_id", "contact_at", "method"} <= set(contacts.columns)
+        dated = contacts[contacts["contact_at"].notna() & contacts["method"].isin(methods).fillna(False)] \
+            if usable else pd.DataFrame({"customer_id": [], "contact_at": pd.Series(dtype="datetime64[ns]")})
+        self.frame = pd.DataFrame({"customer_id": dated["customer_id"].astype("string").to_numpy(),
+                                   "day": dated["contact_at"].dt.normalize().to_numpy()}).drop_duplicates()
+        self._people = pd.Index(self.frame["customer_id"].unique())
+        known, usable = self._keys(self.frame["customer_id"], self.frame["day"])
+        self._known = np.unique(known[usable])
+
+    def _keys(self, ids: pd.Series, when: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+        code = self._people.get_indexer(ids.astype("string").to_numpy())
+        stamp = pd.to_datetime(pd.Series(when.to_numpy())).dt.normalize()
+        number = stamp.to_numpy(dtype="datetime64[D]").astype(np.int64)
+        usable = (code >= 0) & stamp.notna().to_numpy()
+        return code.astype(np.int64) * DAYS_PER_KEY + number, usable
+
+    def contacted(self, customer_id: pd.Series, day: pd.Series, before: int = 0, after: int = 0) -> np.ndarray:
+        """Whether each (customer, day) has a contact from ``before`` days earlier to ``after`` days later."""
+        wanted, usable = self._keys(customer_id, day)
+        first = np.searchsorted(self._known, wanted - before, side="left")
+        past = np.searchsorted(self._known, wanted + after, side="right")
+        return usable & (past > first)
 
 
-def _contacted(
-    customer_id: pd.Series, day: pd.Series, days: pd.DataFrame, before: int = 0, after: int = 0
-) -> np.ndarray:
-    """Whether each (customer, day) has a contact from `before` days earlier to `after` days later."""
-    if not len(customer_id):
-        return np.zeros(0, dtype=bool)
-    wanted = pd.DataFrame({"customer_id": customer_id.astype("string").to_numpy(),
-                           "day": pd.to_datetime(day.to_numpy()), "_i": np.arange(len(customer_id))})
-    hit = np.zeros(len(wanted), dtype=bool)
-    for shift in range(-before, after + 1):  # a few days: a loop over offsets, never over customers
-        moved = wanted.assign(day=wanted["day"] + pd.Timedelta(days=shift))
-        found = moved.merge(days, on=["customer_id", "day"], how="inner")["_i"].to_numpy()
-        hit[found] = True
-    return hit
+# Room for every day number (days since 1970, negative before it) under one customer's code.
+DAYS_PER_KEY = 1 << 22
 
 
 def greeting_checks(customers: pd.DataFrame, contacts: pd.DataFrame, profiles: pd.DataFrame,
@@ -110,8 +117,8 @@ def greeting_checks(customers: pd.DataFrame, contacts: pd.DataFrame, profiles: p
     required = pd.concat(parts, ignore_index=True)
     ids = customers["customer_id"].reindex(required["cust"]).reset_index(drop=True)
     tolerance = cfg["greeting_tolerance_days"]
-    required["sent"] = _contacted(ids, required["date"], _contact_days(contacts, cfg["greeting_methods"]),
-                                  tolerance, tolerance)
+    required["sent"] = ContactDays(contacts, cfg["greeting_methods"]).contacted(ids, required["date"],
+                                                                               tolerance, tolerance)
     return required
 
 
@@ -136,7 +143,7 @@ def _event_fines(customers: pd.DataFrame, contacts: pd.DataFrame, events: pd.Dat
     dated = events[events["event_date"].between(pd.Timestamp(audit.monday), pd.Timestamp(audit.sunday))]
     # The event's own type decides (答谢/营销); its name only when the type is blank.
     text = column(dated, "event_type").astype("string").fillna(column(dated, "event_name").astype("string")).fillna("")
-    days = _contact_days(contacts, cfg["greeting_methods"])
+    days = ContactDays(contacts, cfg["greeting_methods"])
     appreciation = text.str.contains("|".join(cfg["appreciation_words"]), regex=True) if cfg[
         "appreciation_words"] else pd.Series(False, index=text.index)
     major = text.str.contains("|".join(cfg["event_words"]), regex=True) if cfg["event_words"] else appreciation & False
@@ -148,7 +155,7 @@ def _event_fines(customers: pd.DataFrame, contacts: pd.DataFrame, events: pd.Dat
         eligible = profiles.index[_stage_in(profiles, stages).to_numpy()]
         ids = customers["customer_id"].reindex(eligible).reset_index(drop=True)
         for row in dated[which.to_numpy()].itertuples(index=False):  # a handful of events
-            told = _contacted(ids, pd.Series(row.event_date, index=ids.index), days, before=notice)
+            told = days.contacted(ids, pd.Series(row.event_date, index=ids.index), before=notice)
             missed = eligible[~told]
             name = str(row.event_name) if pd.notna(getattr(row, "event_name", None)) else "公司活动"
             day = row.event_date.strftime("%Y-%m-%d")
@@ -179,7 +186,7 @@ def _monthly_call_fines(customers: pd.DataFrame, contacts: pd.DataFrame, profile
         known = pd.concat([known, seen], axis=1).min(axis=1)
     existed = (known.dt.normalize() <= month_start).fillna(False)
     due = eligible & existed
-    calls = _contact_days(contacts, cfg["monthly_call_methods"])
+    calls = ContactDays(contacts, cfg["monthly_call_methods"]).frame
     called = calls[calls["day"].between(month_start, month_end)]["customer_id"].unique()
     missed = profiles.index[(due & ~customers["customer_id"].isin(called)).to_numpy()]
     label = f"{month_start.year}年{month_start.month}月"
@@ -202,8 +209,8 @@ def _outreach_fines(customers: pd.DataFrame, contacts: pd.DataFrame, profiles: p
     leads = customers[lead.to_numpy()]
     if leads.empty:
         return _none()
-    called = _contacted(leads["customer_id"].reset_index(drop=True), deadline[lead].reset_index(drop=True),
-                        _contact_days(contacts, cfg["outreach_methods"]), before=days)
+    called = ContactDays(contacts, cfg["outreach_methods"]).contacted(
+        leads["customer_id"].reset_index(drop=True), deadline[lead].reset_index(drop=True), before=days)
     missed = leads.index[~called]
     when = out.loc[missed]
     reason = "外拓 " + when.dt.strftime("%Y-%m-%d") + f" 后 {days} 天内（至 " + deadline.loc[missed].dt.strftime(
