@@ -124,3 +124,41 @@ def test_running_the_same_week_twice_gives_the_same_workbook(run):
     # Same inputs, same history folder: the re-run replaces its own snapshot and charges nothing twice.
     assert main(["--week", "2026-11-23", "--out", str(run), "--per-agent"], base_dir=run.parent) == 0
     assert cell_values(report) == first
+
+
+def test_cell_values_survive_the_writer_exactly(tmp_path):
+    """The main table's rows are built as sheet XML: every kind of value must read back as written."""
+    import math
+
+    import pandas as pd
+
+    from crm_batch.report.workbook import EXCEL_MAX_TEXT, Block, Column, Table, write_workbook
+
+    frame = pd.DataFrame({
+        "text": ["=SUM(A1:A2)", "a & b <c> \"d\"", "bell\x07tab\tend", "x" * 40_000, None, "", "  两边空格  ",
+                 "多\n行"],
+        "when": pd.to_datetime(["1900-01-01 00:00", "1900-03-01 00:00", "2100-12-31 00:00", "2026-11-23 14:30",
+                                None, None, None, None]),
+        "money": [1234.5, math.inf, math.nan, 0.1 + 0.2, -7, None, 3, 1e20],
+        "phone": ["013812345678", "+8613812345678", None, None, None, None, None, None],
+    })
+    columns = [Column("文本", "text", "wrap"), Column("日期", "when", "datetime"), Column("金额", "money", "money"),
+               Column("电话", "phone"), Column("不存在的列", "missing")]
+    block = Block("附表", [Column("名称", "name"), Column("数", "n", "int")], pd.DataFrame({"name": ["甲"], "n": [2]}))
+    path = write_workbook(tmp_path / "t.xlsx", [Table("表", columns, frame, blocks=[block])])
+    ws = openpyxl.load_workbook(path)["表"]
+    assert [c.value for c in ws[1]] == ["文本", "日期", "金额", "电话", "不存在的列"]
+    text = [ws.cell(row, 1).value for row in range(2, 10)]
+    assert text == ["=SUM(A1:A2)", "a & b <c> \"d\"", "belltab\tend", "x" * EXCEL_MAX_TEXT, None, None, "  两边空格  ",
+                    "多\n行"]
+    assert all(ws.cell(row, 1).data_type == "s" for row in (2, 3, 4))
+    assert [ws.cell(row, 2).value for row in range(2, 6)] == [
+        dt.datetime(1900, 1, 1), dt.datetime(1900, 3, 1), dt.datetime(2100, 12, 31), dt.datetime(2026, 11, 23, 14, 30)]
+    assert ws.cell(2, 2).number_format == "yyyy-mm-dd hh:mm"
+    assert [ws.cell(row, 3).value for row in range(2, 10)] == [1234.5, None, None, 0.1 + 0.2, -7, None, 3, 1e20]
+    assert ws.cell(2, 3).number_format == "¥#,##0"
+    assert [ws.cell(row, 4).value for row in (2, 3)] == ["013812345678", "+8613812345678"]
+    assert ws.row_dimensions[1].height == 30 and ws.row_dimensions[9].height == 28  # two lines
+    # The block's rows come after the table's, written by xlsxwriter: title, header, one row.
+    assert [ws.cell(r, 1).value for r in (11, 12, 13)] == ["附表", "名称", "甲"] and ws.cell(13, 2).value == 2
+    assert ws.max_row == 13

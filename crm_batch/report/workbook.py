@@ -13,14 +13,17 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import xlsxwriter
 import xlsxwriter.exceptions
+from xlsxwriter.utility import xl_col_to_name
 
 from crm_batch.errors import OutputNotWritable
 
@@ -153,7 +156,7 @@ def _cells(values: pd.Series, kind: str) -> list[object]:
 
 def _write_rows(sheet: xlsxwriter.worksheet.Worksheet, formats: _Formats, columns: list[Column],
                 frame: pd.DataFrame, top: int) -> None:
-    """A header row at ``top`` and the frame's rows under it, each cell written by its column's kind."""
+    """A block: a header row at ``top`` and the frame's rows under it, each cell written by its column's kind."""
     for col, column in enumerate(columns):
         values = frame[column.key] if column.key in frame else pd.Series([None] * len(frame), dtype="object")
         sheet.write_string(top, col, column.header, formats.header)
@@ -175,21 +178,141 @@ def _write_rows(sheet: xlsxwriter.worksheet.Worksheet, formats: _Formats, column
                 "type": "cell", "criteria": "==", "value": f'"{value}"', "format": formats.fill(colour)})
 
 
+# ---------------------------------------------------------------- the main table as sheet XML
+
+# Cells xlsxwriter would write one Python call at a time (a 100,000-row sheet is a million
+# calls, then as many again to serialise them) are built here a column at a time with
+# pyarrow, as the <row> elements of the sheet's XML, and streamed into the sheet when the
+# workbook is saved. Formats, widths, filters, conditional formats, blocks and charts stay
+# xlsxwriter's. Text goes in as inline strings: never a formula, whatever it starts with.
+
+# Characters XML 1.0 forbids; invisible in Excel anyway (xlsxwriter escapes them as _xHHHH_).
+_XML_ILLEGAL = "[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]"
+EXCEL_MAX_TEXT = 32_767  # characters in one cell
+HEADER_HEIGHT = 30
+LINE_HEIGHT, MAX_ROW_HEIGHT = 14, 409
+_EXCEL_EPOCH = pd.Timestamp("1899-12-31")
+_NS_PER_DAY = 86_400 * 10**9
+
+
+def _join(*parts: object) -> pa.Array:
+    """Element-wise concatenation; a missing part makes the result missing (an omitted cell)."""
+    return pc.binary_join_element_wise(*(_large(p) for p in parts), _large(""))
+
+
+def _large(part: object) -> object:
+    """Literal text as a large_string scalar (a column of long drafts may pass 2 GB as string)."""
+    return pa.scalar(part, pa.large_string()) if isinstance(part, str) else part
+
+
+def _xml_text(values: pd.Series) -> pa.Array:
+    """Cell text, escaped for XML; empty cells missing."""
+    text = pa.array(values.astype("string"), type=pa.large_string())
+    text = pc.replace_substring_regex(text, _XML_ILLEGAL, "")
+    text = pc.utf8_slice_codeunits(text, 0, EXCEL_MAX_TEXT)
+    for raw, escaped in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;")):
+        text = pc.replace_substring(text, raw, escaped)
+    return pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.large_string()), text)
+
+
+def _xml_number(values: pd.Series, kind: str) -> pa.Array:
+    """A number or an Excel date serial as the text of a <v>; blanks and non-numbers missing."""
+    if kind in ("date", "datetime"):
+        stamps = pd.to_datetime(values, errors="coerce")
+        serial = (stamps - _EXCEL_EPOCH).to_numpy(dtype="timedelta64[ns]").astype(np.int64) / _NS_PER_DAY
+        serial = np.where(stamps.isna().to_numpy(), np.nan, serial)
+        serial = serial + (serial > 59)  # Excel's phantom 1900-02-29, as xlsxwriter counts it
+    else:
+        serial = pd.to_numeric(values, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    serial = np.where(np.isfinite(serial), serial, np.nan)
+    return pc.cast(pa.array(serial, from_pandas=True), pa.large_string())
+
+
+def _xml_cells(values: pd.Series, column: int, kind: str, style: int, rows: pa.Array) -> pa.Array:
+    ref = f'<c r="{xl_col_to_name(column)}'
+    if kind in NUMERIC or kind in ("date", "datetime"):
+        return _join(ref, rows, f'" s="{style}"><v>', _xml_number(values, kind), "</v></c>")
+    return _join(ref, rows, f'" s="{style}" t="inlineStr"><is><t xml:space="preserve">', _xml_text(values),
+                 "</t></is></c>")
+
+
+def _row_heights(table: Table) -> pa.Array:
+    """The height attribute of each body row: rows with several lines in a wrap column are taller."""
+    wrapped = [c.key for c in table.columns if c.kind == "wrap" and c.key in table.frame]
+    lines = np.ones(len(table.frame), dtype=np.int64)
+    for key in wrapped:
+        count = table.frame[key].astype("string").str.count("\n").fillna(0).to_numpy(dtype=np.int64) + 1
+        lines = np.maximum(lines, count)
+    heights = pc.cast(pa.array(np.minimum(MAX_ROW_HEIGHT, LINE_HEIGHT * lines)), pa.large_string())
+    return pc.if_else(pa.array(lines > 1), _join(' ht="', heights, '" customHeight="1"'), _large(""))
+
+
+def _main_table_xml(formats: _Formats, table: Table) -> Iterator[str]:
+    """The header row and every body row of the table, as <row> elements."""
+    header = formats.header._get_xf_index()
+    yield f'<row r="1" ht="{HEADER_HEIGHT}" customHeight="1">'
+    for col, column in enumerate(table.columns):
+        text = column.header.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        yield (f'<c r="{xl_col_to_name(col)}1" s="{header}" t="inlineStr"><is><t xml:space="preserve">{text}'
+               "</t></is></c>")
+    yield "</row>"
+    frame = table.frame
+    if frame.empty:
+        return
+    rows = pc.cast(pa.array(np.arange(2, len(frame) + 2)), pa.large_string())
+    cells = []
+    for col, column in enumerate(table.columns):
+        if column.key not in frame:
+            continue
+        style = formats.for_kind(column.kind)._get_xf_index()
+        cells.append(_xml_cells(frame[column.key], col, column.kind, style, rows))
+    rows_xml = pc.binary_join_element_wise(_join('<row r="', rows, '"', _row_heights(table), ">"), *cells,
+                                           _large("</row>"), _large(""), null_handling="replace",
+                                           null_replacement="")
+    step = 20_000  # rows per write: the XML of a whole sheet never sits in one Python string
+    for start in range(0, len(rows_xml), step):
+        yield "".join(rows_xml.slice(start, step).to_pylist())
+
+
+def _stream_main_table(sheet: xlsxwriter.worksheet.Worksheet, formats: _Formats, table: Table) -> None:
+    """Make the sheet write the main table's rows from _main_table_xml, then its own (the blocks below)."""
+    if any(c.kind == "link" for c in table.columns):
+        raise ValueError(f"{table.sheet}: links to sheets belong in a block, not in the main table")
+    own_rows = sorted(r for r, cells in sheet.table.items() if cells)
+    last_row = max([len(table.frame), *own_rows])
+    last_col = max([len(table.columns) - 1, *(c for r in own_rows for c in sheet.table[r])])
+    original = sheet._write_rows
+
+    def write_sheet_data() -> None:
+        sheet._xml_start_tag("sheetData")
+        for chunk in _main_table_xml(formats, table):
+            sheet.fh.write(chunk)
+        if own_rows:  # xlsxwriter's own cells: the blocks and notes below the table
+            sheet.dim_rowmin = own_rows[0]
+            original()
+            sheet.dim_rowmin = 0
+        sheet._xml_end_tag("sheetData")
+
+    sheet.dim_rowmin, sheet.dim_rowmax, sheet.dim_colmin, sheet.dim_colmax = 0, last_row, 0, last_col
+    sheet._write_sheet_data = write_sheet_data
+
+
 def _write_table(book: xlsxwriter.Workbook, formats: _Formats, table: Table) -> None:
     sheet = book.add_worksheet(table.sheet)
     frame = table.frame
-    _write_rows(sheet, formats, table.columns, frame, 0)
     for col, column in enumerate(table.columns):
         values = frame[column.key] if column.key in frame else pd.Series(dtype="object")
         sheet.set_column(col, col, _column_width(column, values), formats.for_kind(column.kind))
-    _fit_row_heights(sheet, table)
+        for value, colour in (column.colours or {}).items():
+            sheet.conditional_format(1, col, max(len(frame), 1), col, {
+                "type": "cell", "criteria": "==", "value": f'"{value}"', "format": formats.fill(colour)})
     last_col = max(len(table.columns) - 1, 0)
     if frame.empty and table.note:
         sheet.write_string(1, 0, table.note, formats.note)
     if table.total_row and len(frame) > 1:
         sheet.conditional_format(len(frame), 0, len(frame), last_col, {"type": "no_errors", "format": formats.bold})
     _write_blocks(book, sheet, formats, table)
-    sheet.set_row(0, 30)
+    _stream_main_table(sheet, formats, table)
     sheet.freeze_panes(1, 0)
     if table.autofilter:
         sheet.autofilter(0, 0, max(len(frame), 1), last_col)
@@ -239,17 +362,6 @@ def _write_blocks(book: xlsxwriter.Workbook, sheet: xlsxwriter.worksheet.Workshe
             sheet.insert_chart(chart_row, chart_col, chart, {"x_scale": 1.0, "y_scale": tall})
             chart_row += int(CHART_ROWS * tall) + 1
         top = last + 2
-
-
-def _fit_row_heights(sheet: xlsxwriter.worksheet.Worksheet, table: Table) -> None:
-    """Rows with several lines in a wrap column are made tall enough to show them all."""
-    wrapped = [c.key for c in table.columns if c.kind == "wrap" and c.key in table.frame]
-    if not wrapped:
-        return
-    lines = pd.concat([table.frame[k].astype("string").str.count("\n").fillna(0) + 1 for k in wrapped], axis=1)
-    for row, count in enumerate(lines.max(axis=1).astype(int).tolist(), start=1):  # a small calendar-like sheet
-        if count > 1:
-            sheet.set_row(row, min(409, 14 * count))
 
 
 def _move_into_place(tmp: Path, path: Path) -> Path:
