@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -48,6 +49,7 @@ CONTACT_COLUMNS = ["customer_id", "name", "phone", "agent", "contact_at", "metho
 LOCATION = ["_file", "_sheet", "_row"]
 
 Progress = Callable[[str], None]
+T = TypeVar("T", pd.Series, pd.DataFrame)
 
 
 @dataclass
@@ -402,7 +404,7 @@ def _shifted_rows(body: pd.DataFrame, layout: HeaderLayout, rules: Rules) -> tup
         return none, pd.Series("", index=body.index, dtype="string")
     typed = [(c, k) for c, k in typed if c in body.columns]
     needed = {c + step for c, _ in typed for step in (-1, 0, 1)} & set(body.columns)
-    cleaned = {c: norm.per_value(norm.clean_text, body[c]) for c in needed}
+    cleaned = _stacked(norm.clean_text, {c: body[c] for c in sorted(needed)})
     present = pd.DataFrame({c: body[c].notna() for c, _ in typed})
     here = pd.DataFrame({c: _fits(cleaned[c], k, rules) for c, k in typed})
     bad = (present & ~here).sum(axis=1)
@@ -439,42 +441,27 @@ def _normalise_columns(
             findings.add_rows(str(slug), **loc, rows=excel_rows[hit], field=name, raw=raw[hit],
                               detail=detail[hit] if detail is not None else _detail_for(str(slug), result, rules)[hit])
 
-    ingest = rules.ingest
+    parsed = _parse_by_kind(columns, rules, reference)
     for key, raw in columns.items():
         field_key = key[0] if isinstance(key, tuple) else key
         kind = FIELDS[field_key].kind
         name = label(field_key)
-        if kind is Kind.TEXT:
-            out[key] = norm.per_value(norm.clean_text, raw)
+        result = parsed[key]
+        if kind in (Kind.TEXT, Kind.BIRTHDAY):
+            # Birthdays are often lunar or yearless: the almanac reads the text and reports what it cannot.
+            out[key] = result
         elif kind is Kind.NAME:
-            split = norm.per_value(norm.split_name_phone, raw)
-            out[key] = split["name"]
-            out["_glued_phone"] = split["phone"]
+            out[key] = result["name"]
+            out["_glued_phone"] = result["phone"]
         elif kind is Kind.PHONE:
-            result = norm.per_value(norm.parse_phones, raw)
             out[key], out["phone_alt"] = result["value"], result["alt"]
             report(result, raw, name)
-        elif kind is Kind.BIRTHDAY:
-            # Birthdays are often lunar or yearless: the almanac reads the text and reports what it cannot.
-            out[key] = norm.per_value(norm.clean_text, raw)
-        elif kind is Kind.DATE:
-            result = norm.per_value(norm.parse_dates, raw, reference=reference, min_year=ingest["min_year"],
-                                    max_year=ingest["max_year"])
-            out[key] = result["value"]
-            report(result, raw, name)
-        elif kind in (Kind.INT, Kind.NUMBER):
-            result = norm.per_value(norm.parse_numbers, raw, integer=kind is Kind.INT, min_value=0)
-            out[key] = result["value"]
-            report(result, raw, name)
         elif kind is Kind.GRADE:
-            result = norm.per_value(norm.parse_grades, raw, levels=rules.grade_levels)
             out[key] = result["value"]
             if not isinstance(key, tuple):
                 out["grade_written"] = norm.per_value(norm.clean_text, raw)
             report(result, raw, name, pd.Series("、".join(rules.grade_levels), index=index))
         else:
-            vocab = {Kind.GENDER: "gender", Kind.MARK: "marks", Kind.METHOD: "methods", Kind.STAGE: "stages"}[kind]
-            result = norm.per_value(norm.parse_vocab, raw, vocab=rules.vocab[vocab])
             out[key] = result["value"]
             report(result, raw, name)
     frame = pd.DataFrame(out, index=index)
@@ -488,6 +475,55 @@ def _normalise_columns(
                               raw=columns["name"][use], detail=glued[use])
             frame["phone"] = frame["phone"].fillna(glued)
     return frame
+
+
+def _parser(kind: Kind, rules: Rules, reference: dt.date) -> tuple[Callable[..., object], dict[str, object]]:
+    """The normaliser of a kind of field, and its options."""
+    ingest = rules.ingest
+    if kind in (Kind.TEXT, Kind.BIRTHDAY):
+        return norm.clean_text, {}
+    if kind is Kind.NAME:
+        return norm.split_name_phone, {}
+    if kind is Kind.PHONE:
+        return norm.parse_phones, {}
+    if kind is Kind.DATE:
+        return norm.parse_dates, {"reference": reference, "min_year": ingest["min_year"],
+                                  "max_year": ingest["max_year"]}
+    if kind in (Kind.INT, Kind.NUMBER):
+        return norm.parse_numbers, {"integer": kind is Kind.INT, "min_value": 0}
+    if kind is Kind.GRADE:
+        return norm.parse_grades, {"levels": rules.grade_levels}
+    vocab = {Kind.GENDER: "gender", Kind.MARK: "marks", Kind.METHOD: "methods", Kind.STAGE: "stages"}[kind]
+    return norm.parse_vocab, {"vocab": rules.vocab[vocab]}
+
+
+def _parse_by_kind(columns: dict[object, pd.Series], rules: Rules, reference: dt.date) -> dict[object, object]:
+    """Every column through its kind's normaliser, all columns of one kind in one call."""
+    by_kind: dict[Kind, list[object]] = {}
+    for key in columns:
+        by_kind.setdefault(FIELDS[key[0] if isinstance(key, tuple) else key].kind, []).append(key)
+    parsed: dict[object, object] = {}
+    for kind, keys in by_kind.items():
+        parse, options = _parser(kind, rules, reference)
+        parsed.update(_stacked(parse, {k: columns[k] for k in keys}, **options))
+    return parsed
+
+
+def _stacked(parse: Callable[..., T], columns: Mapping[object, pd.Series], **options: object) -> dict[object, T]:
+    """``parse`` of each column, computed in one call over the columns stacked (and per distinct value).
+
+    A card sheet has a dozen date columns (one per follow-up) and dozens of text ones; a
+    normaliser call costs ~20 ms however few its rows, so they are stacked and parsed together.
+    """
+    if not columns:
+        return {}
+    result = norm.per_value(parse, pd.concat(list(columns.values()), ignore_index=True), **options)
+    parsed: dict[object, T] = {}
+    start = 0
+    for key, column in columns.items():
+        parsed[key] = result.iloc[start:start + len(column)].set_axis(column.index)
+        start += len(column)
+    return parsed
 
 
 def _detail_for(slug: str, result: pd.DataFrame, rules: Rules) -> pd.Series:
