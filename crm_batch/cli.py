@@ -150,17 +150,24 @@ def _run(args: argparse.Namespace, base_dir: Path) -> int:
     path = write_workbook(wanted, weekly_tables(result))
     if path != wanted:
         _say(f"  注意：{wanted.name} 正被打开（可能在 Excel 里），新报告写成了 {path.name}。")
-    history.save(week.label, *pipeline.snapshot(result))
-    if args.per_agent:
-        books = agent_workbooks(result)
-        taken: set[str] = set()
-        for agent, tables in books.items():
-            name = _safe_file_name(agent)
-            while name.casefold() in taken:  # 张 三 and 张_三 must not overwrite each other
-                name += "_2"
-            taken.add(name.casefold())
-            write_workbook(out_dir / AGENT_FOLDER / f"{name}.xlsx", tables)
-        _say(f"  已为 {len(books)} 位经纪人各生成一个工作簿：{out_dir / AGENT_FOLDER}")
+    # From here on the report exists: an interruption must not be reported as "no report".
+    unfinished = "历史记录没有保存（本周的等级和罚款下次无法核对，重新运行即可）"
+    try:
+        history.save(week.label, *pipeline.snapshot(result))
+        if args.per_agent:
+            unfinished = "经纪人工作簿没有全部生成（重新运行即可）"
+            books = agent_workbooks(result)
+            taken: set[str] = set()
+            for agent, tables in books.items():
+                name = _safe_file_name(agent)
+                while name.casefold() in taken:  # 张 三 and 张_三 must not overwrite each other
+                    name += "_2"
+                taken.add(name.casefold())
+                write_workbook(out_dir / AGENT_FOLDER / f"{name}.xlsx", tables)
+            _say(f"  已为 {len(books)} 位经纪人各生成一个工作簿：{out_dir / AGENT_FOLDER}")
+    except KeyboardInterrupt:
+        print(f"已中断：报告已生成（{path.resolve()}），但{unfinished}。", file=sys.stderr, flush=True)
+        return EXIT_FAILED
     elapsed = time.perf_counter() - started
     _say("")
     _say(f"完成（用时 {elapsed:.1f} 秒）：客户 {len(register.customers)} 位，跟进记录 {len(register.contacts)} 条，"

@@ -6,6 +6,10 @@ catches exactly these and exits 2.
 
 from __future__ import annotations
 
+import errno
+import os
+import re
+
 
 class CrmBatchError(Exception):
     """A condition the user can fix; the message is shown as it is."""
@@ -51,11 +55,44 @@ class RulesInvalid(CrmBatchError):
         super().__init__(f"规则文件 {path} 有误，{where}{problem}")
 
 
+# What the operating system's (often English) reasons mean, for the manager.
+_REASONS = {
+    code: text
+    for name, text in [
+        ("ENOSPC", "磁盘空间不足"),
+        ("EDQUOT", "磁盘配额已用完"),
+        ("EACCES", "没有写入权限，或文件正被其他程序占用"),
+        ("EPERM", "没有写入权限"),
+        ("EROFS", "磁盘或文件夹是只读的"),
+        ("ENOENT", "文件夹不存在"),
+        ("ENOTDIR", "路径里有一个同名的文件，不是文件夹"),
+        ("EEXIST", "已有同名的文件"),
+    ]
+    if (code := getattr(errno, name, None)) is not None
+}
+_FULL = {getattr(errno, name) for name in ("ENOSPC", "EDQUOT") if hasattr(errno, name)}
+# Windows error numbers as they appear in "[WinError 112] …".
+_WINDOWS = {112: errno.ENOSPC, 39: errno.ENOSPC, 5: errno.EACCES, 32: errno.EACCES, 33: errno.EACCES,
+            3: errno.ENOENT, 19: errno.EROFS}
+
+
+def _reason_code(reason: str) -> int | None:
+    found = re.match(r"\[(Errno|WinError) (\d+)\]", reason)
+    if found:
+        number = int(found.group(2))
+        return _WINDOWS.get(number) if found.group(1) == "WinError" else number
+    return next((code for code in _REASONS if reason.strip() == os.strerror(code)), None)
+
+
 class OutputNotWritable(CrmBatchError):
     """The report cannot be written where it was asked for."""
 
     def __init__(self, path: str, reason: str) -> None:
-        super().__init__(f"无法写入报告 {path}：{reason}。请关闭已打开的报告或换一个输出文件夹（--out）。")
+        code = _reason_code(reason)
+        reason = _REASONS.get(code, reason).rstrip("。. ") if code is not None else reason.rstrip("。. ")
+        advice = ("请清理磁盘空间，或换一个输出文件夹（--out）。" if code in _FULL
+                  else "请关闭已打开的报告或换一个输出文件夹（--out）。")
+        super().__init__(f"无法写入报告 {path}：{reason}。{advice}")
 
 
 class TemplateInvalid(CrmBatchError):

@@ -32,6 +32,7 @@ TEMPLATES: dict[str, Template] = {
     "header-repeated": Template("表格中间的标题行或重复的表头", "跳过该行"),
     "row-shifted": Template("整行疑似错位一列（{detail}）", "该行未采用，请核对原表后改正"),
     "row-no-identity": Template("该行没有客户编号、姓名或电话", "该行未采用"),
+    "excel-error": Template("{field}是 Excel 错误值（公式出错）", "该项留空"),
     "date-invalid": Template("{field}无法识别为日期", "该日期留空"),
     "date-year-inferred": Template("{field}没有写年份", "按报告日期补全为 {detail}"),
     "date-out-of-range": Template("{field}超出合理年份范围（{detail}）", "该日期留空"),

@@ -124,6 +124,7 @@ DATE_CASES = [
     ("12月25日", "2025-12-25", "date-year-inferred", "month-day-too-far-ahead-last-year"),
     ("11月3日 9:05", "2026-11-03 09:05", "date-year-inferred", "month-day-with-time"),
     ("26/11/3", "2026-11-03", "date-year-inferred", "two-digit-year-slash"),
+    ("0001-01-01", None, "date-out-of-range", "four-digit-year-0001-is-not-2001"),
     ("26-11-03", "2026-11-03", "date-year-inferred", "two-digit-year-dash"),
     ("75/3/8", "1975-03-08", "date-year-inferred", "two-digit-year-last-century"),
     ("1850-01-01", None, "date-out-of-range", "before-min-year"),

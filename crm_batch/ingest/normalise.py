@@ -291,7 +291,9 @@ def parse_dates(
 
     ymd, groups = _extract(a, todo, _YMD)
     take(ymd, groups)
-    two_digit = ymd & (year < 100)
+    # 26/11/3 has a two-digit year; 0001-01-01 has a four-digit one that is out of range.
+    two_digit = np.zeros(n, dtype=bool)
+    two_digit[ymd] = _mask(groups["year"].str.len() == 2)
     century = np.where(2000 + year <= reference.year + _TWO_DIGIT_YEAR_AHEAD, 2000, 1900)
     year = np.where(two_digit, century + year, year)
     inferred |= two_digit

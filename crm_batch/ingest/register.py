@@ -31,7 +31,7 @@ from crm_batch.fields import (
 )
 from crm_batch.findings import Findings
 from crm_batch.ingest import normalise as norm
-from crm_batch.ingest.files import RawSheet, discover, read_sheets
+from crm_batch.ingest.files import EXCEL_ERRORS, RawSheet, discover, display_name, read_sheets
 from crm_batch.ingest.headers import HeaderLayout, HeaderMatcher, clean_header, find_header
 from crm_batch.rules_config import Rules
 
@@ -85,17 +85,19 @@ def read_registers(
     rows_read = 0
     first_error: Exception | None = None
     for path in files:
+        name = display_name(path, paths)  # 十一月/客户登记表.xlsx and 十二月/客户登记表.xlsx told apart
         if progress:
-            progress(f"读取 {path.name} …")
+            progress(f"读取 {name} …")
         try:
             sheets = read_sheets(
                 path,
                 csv_encodings=rules.ingest["csv_encodings"],
                 max_unpacked_mb=rules.ingest["max_unpacked_mb"],
+                label=name,
             )
         except RegisterUnreadable as exc:
             first_error = first_error or exc
-            findings.add("file-unreadable", file=path.name, detail=exc.reason)
+            findings.add("file-unreadable", file=name, detail=exc.reason)
             continue
         file_parts: list[_SheetRows] = []
         for sheet in sheets:
@@ -106,9 +108,9 @@ def read_registers(
                 file_parts.append(sheet_rows)
         if not any(p.role in (Role.CUSTOMERS, Role.CONTACTS) for p in file_parts):
             first_error = first_error or NoRegisterSheet(str(path))
-            findings.add("file-no-register", file=path.name)
+            findings.add("file-no-register", file=name)
             continue
-        read_files.append(path.name)
+        read_files.append(name)
         parts.extend(file_parts)
     if not read_files:
         if first_error is not None:
@@ -224,7 +226,7 @@ def _read_sheet(
 
     repeated = _repeated_header_rows(body, first, layout, ingest["title_markers"])
     findings.add_rows("header-repeated", **loc, rows=excel_rows[repeated], field="",
-                      raw=_row_text(body[repeated]))
+                      raw=_row_text(body, repeated))
     body, excel_rows = body[~repeated], excel_rows[~repeated]
 
     columns = _mapped_columns(sheet, layout, findings, body, excel_rows)
@@ -235,7 +237,7 @@ def _read_sheet(
 
     shifted, detail = _shifted_rows(body, layout, rules)
     findings.add_rows("row-shifted", **loc, rows=excel_rows[shifted], field="",
-                      raw=_row_text(body[shifted]), detail=detail[shifted])
+                      raw=_row_text(body, shifted), detail=detail[shifted])
     keep = ~shifted
     columns = {k: v[keep] for k, v in columns.items()}
     excel_rows = excel_rows[keep]
@@ -313,34 +315,42 @@ def _footer_rows(first: pd.Series, markers: list[str]) -> pd.Series:
 def _repeated_header_rows(body: pd.DataFrame, first: pd.Series, layout: HeaderLayout,
                           title_markers: list[str]) -> pd.Series:
     """Header rows repeated inside the table (monthly blocks) and lone title rows."""
+    labels = {col: clean_header(text.split(" | ")[-1]) for col, text in layout.labels.items() if col in body.columns}
+    packed_first = _packed(first)
+    # A repeated header starts with a header's text; only those rows are compared cell by cell.
+    candidate = packed_first.isin(set(labels.values())).fillna(False).to_numpy(dtype=bool)
     hits = pd.Series(0, index=body.index)
-    for col, text in layout.labels.items():
-        if col in body.columns:
-            hits += (_packed(body[col]) == clean_header(text.split(" | ")[-1])).fillna(False).astype(int)
+    if candidate.any() and labels:
+        cells = body.loc[candidate, list(labels)].stack().dropna()  # (row, column) → text
+        same = (_packed(cells) == cells.index.get_level_values(1).map(labels)).fillna(False).astype(int)
+        hits = same.groupby(level=0).sum().reindex(body.index, fill_value=0)
     lone = body.notna().sum(axis=1) == 1
     # A dated heading (2026年12月…) or one naming the kind of table.
     pattern = "|".join([*map(re.escape, title_markers), r"[0-9０-９]{4}年[0-9０-９]{1,2}月"])
-    title = lone & _matches(_packed(first), pattern)
+    title = lone & _matches(packed_first, pattern)
     return (hits >= 2) | title
 
 
 def _first_text(body: pd.DataFrame) -> pd.Series:
-    """Each row's leftmost non-empty cell. Column by column: bfill(axis=1) is per-row in pandas."""
+    """Each row's leftmost non-empty cell, filled column by column until every row has one."""
     first = pd.Series(pd.NA, index=body.index, dtype="string")
-    for col in reversed(body.columns):
-        values = body[col].astype("string")
-        first = values.where(values.notna(), first)
+    missing = np.ones(len(body), dtype=bool)
+    for col in body.columns:  # bfill(axis=1) is per-row in pandas
+        if not missing.any():
+            break
+        take = missing & body[col].notna().to_numpy()
+        if take.any():
+            first[take] = body[col][take].astype("string")
+            missing &= ~take
     return first
 
 
-def _row_text(body: pd.DataFrame) -> pd.Series:
-    if body.empty:
-        return pd.Series(dtype="string", index=body.index)
-    text = body.astype("string").fillna("")
-    joined = text.iloc[:, 0]
-    for col in text.columns[1:]:
-        joined = joined + " | " + text[col]
-    return joined.str.replace(r"( \| )+$", "", regex=True).str.replace(r"^( \| )+", "", regex=True)
+def _row_text(body: pd.DataFrame, rows: pd.Series) -> pd.Series:
+    """The chosen rows' cells joined with |, empty ones left out (a handful of rows, however wide)."""
+    if not rows.any():
+        return pd.Series(dtype="string")
+    cells = body[rows].astype("string").to_numpy(dtype=object, na_value=None)
+    return pd.Series([" | ".join(v for v in row if v) for row in cells], index=body.index[rows], dtype="string")
 
 
 def _mapped_columns(
@@ -441,6 +451,14 @@ def _normalise_columns(
             findings.add_rows(str(slug), **loc, rows=excel_rows[hit], field=name, raw=raw[hit],
                               detail=detail[hit] if detail is not None else _detail_for(str(slug), result, rules)[hit])
 
+    # A formula's error (#N/A, #REF!) is no value at all: reported where it is, then left blank.
+    errors = list(EXCEL_ERRORS.values())
+    for key, raw in list(columns.items()):
+        error = raw.isin(errors).fillna(False).astype(bool)
+        if error.any():
+            field_key = key[0] if isinstance(key, tuple) else key
+            findings.add_rows("excel-error", **loc, rows=excel_rows[error], field=label(field_key), raw=raw[error])
+            columns[key] = raw.mask(error)
     parsed = _parse_by_kind(columns, rules, reference)
     for key, raw in columns.items():
         field_key = key[0] if isinstance(key, tuple) else key
@@ -615,14 +633,17 @@ def _assemble(parts: list[_SheetRows], findings: Findings) -> tuple[pd.DataFrame
     # A file with a contact log but no customer sheet defines the customers no register holds;
     # those never compete for ownership with a register's own registration.
     files_with_register = set(customers["_file"].dropna())
-    log = contacts[~contacts["_file"].isin(files_with_register)]
-    unknown = log[_contact_links(log, customers, aliases).isna()]
-    derived, derived_aliases = _settle_customers(_derive_customers(unknown), findings)
+    linked = _contact_links(contacts, customers, aliases)
+    from_log = ~contacts["_file"].isin(files_with_register)
+    derived, derived_aliases = _settle_customers(_derive_customers(contacts[from_log & linked.isna()]), findings)
     if len(derived):
         customers = pd.concat([customers, derived], ignore_index=True)
         aliases = pd.concat([aliases, derived_aliases])
+        # Only the contacts nobody in the registers claimed can belong to a customer the log defines.
+        rest = linked.isna()
+        linked[rest] = _contact_links(contacts[rest], derived, derived_aliases)
     customers["registered_at"] = pd.to_datetime(customers["registered_at"], errors="coerce")
-    contacts = _link_contacts(contacts, customers, aliases, findings)
+    contacts = _link_contacts(contacts, linked, findings)
     return customers, contacts
 
 
@@ -744,13 +765,10 @@ def _contact_links(contacts: pd.DataFrame, customers: pd.DataFrame, aliases: pd.
     return by_id.fillna(by_phone).fillna(by_name).astype("string")
 
 
-def _link_contacts(
-    contacts: pd.DataFrame, customers: pd.DataFrame, aliases: pd.Series, findings: Findings
-) -> pd.DataFrame:
-    """Link every contact to its customer; the ones that link to nobody are findings."""
+def _link_contacts(contacts: pd.DataFrame, linked: pd.Series, findings: Findings) -> pd.DataFrame:
+    """Give every contact its customer's id; the ones that link to nobody are findings."""
     if contacts.empty:
         return contacts
-    linked = _contact_links(contacts, customers, aliases)
     unlinked = linked.isna()
     if unlinked.any():
         who = contacts.loc[unlinked, "name"].fillna("") + " " + contacts.loc[unlinked, "phone"].fillna("")

@@ -12,7 +12,10 @@ never leaves half a report behind.
 from __future__ import annotations
 
 import contextlib
+import gc
+import io
 import os
+import shutil
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -209,7 +212,9 @@ def _xml_text(values: pd.Series) -> pa.Array:
     """Cell text, escaped for XML; empty cells missing."""
     text = pa.array(values.astype("string"), type=pa.large_string())
     text = pc.replace_substring_regex(text, _XML_ILLEGAL, "")
-    text = pc.utf8_slice_codeunits(text, 0, EXCEL_MAX_TEXT)
+    # Longer than a cell holds (a quoted note with a prefix): cut, and the cut shows.
+    cut = pc.fill_null(pc.greater(pc.utf8_length(text), EXCEL_MAX_TEXT), False)
+    text = pc.if_else(cut, _join(pc.utf8_slice_codeunits(text, 0, EXCEL_MAX_TEXT - 1), "…"), text)
     for raw, escaped in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;")):
         text = pc.replace_substring(text, raw, escaped)
     return pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.large_string()), text)
@@ -380,6 +385,23 @@ def _move_into_place(tmp: Path, path: Path) -> Path:
     raise PermissionError(13, "同名文件都被占用", str(path))
 
 
+class _KeptOpen(io.BytesIO):
+    """The workbook's zip in memory; xlsxwriter closes its target, the bytes are still needed."""
+
+    def close(self) -> None:
+        pass
+
+
+def _remove(*paths: Path) -> None:
+    """Remove temporary files and folders, quietly: cleaning up must not hide the real error."""
+    for p in paths:
+        if p.is_dir():
+            shutil.rmtree(p, ignore_errors=True)
+        else:
+            with contextlib.suppress(OSError):
+                p.unlink()
+
+
 def write_workbook(path: Path, tables: list[Table]) -> Path:
     """Write the tables as sheets of one workbook, atomically; return the path written.
 
@@ -391,23 +413,30 @@ def write_workbook(path: Path, tables: list[Table]) -> Path:
     except OSError as exc:
         raise OutputNotWritable(str(path.parent), exc.strerror or str(exc)) from None
     tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp.xlsx")
+    # xlsxwriter stages every part of the workbook as a file, with names and phones in it: in a
+    # folder of ours beside the report, removed whatever happens, never in the system temp folder.
+    parts = path.with_name(f".{path.stem}.{os.getpid()}.parts")
     try:
-        book = xlsxwriter.Workbook(
-            str(tmp),
-            {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False},
-        )
+        parts.mkdir(exist_ok=True)
+        # The zip is assembled in memory (a few MB compressed), so a failure leaves no open file behind.
+        packed = _KeptOpen()
+        book = xlsxwriter.Workbook(packed, {"strings_to_formulas": False, "strings_to_urls": False,
+                                            "strings_to_numbers": False, "tmpdir": str(parts)})
         formats = _Formats(book)
         for table in tables:
             _write_table(book, formats, table)
         book.close()
+        with open(tmp, "wb") as out:
+            out.write(packed.getbuffer())
         path = _move_into_place(tmp, path)
     except (OSError, xlsxwriter.exceptions.XlsxFileError) as exc:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
+        gc.collect()  # a part xlsxwriter left open when it failed is closed, so Windows lets it go
+        _remove(tmp, parts)
         reason = getattr(exc, "strerror", None) or str(exc)
         raise OutputNotWritable(str(path), reason) from None
     except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
+        gc.collect()
+        _remove(tmp, parts)
         raise
+    _remove(parts)
     return path
