@@ -346,11 +346,15 @@ def _first_text(body: pd.DataFrame) -> pd.Series:
 
 
 def _row_text(body: pd.DataFrame, rows: pd.Series) -> pd.Series:
-    """The chosen rows' cells joined with |, empty ones left out (a handful of rows, however wide)."""
+    """The chosen rows' cells joined with | in their columns' order, outer empty cells trimmed."""
     if not rows.any():
         return pd.Series(dtype="string")
-    cells = body[rows].astype("string").to_numpy(dtype=object, na_value=None)
-    return pd.Series([" | ".join(v for v in row if v) for row in cells], index=body.index[rows], dtype="string")
+    cells = body[rows].astype("string").to_numpy(dtype=object, na_value="")
+    joined = [_OUTER_SEPARATORS.sub("", " | ".join(row)) for row in cells]  # a handful of rows
+    return pd.Series(joined, index=body.index[rows], dtype="string")
+
+
+_OUTER_SEPARATORS = re.compile(r"^( \| )+|( \| )+$")
 
 
 def _mapped_columns(
@@ -639,9 +643,8 @@ def _assemble(parts: list[_SheetRows], findings: Findings) -> tuple[pd.DataFrame
     if len(derived):
         customers = pd.concat([customers, derived], ignore_index=True)
         aliases = pd.concat([aliases, derived_aliases])
-        # Only the contacts nobody in the registers claimed can belong to a customer the log defines.
-        rest = linked.isna()
-        linked[rest] = _contact_links(contacts[rest], derived, derived_aliases)
+        # Linked again against everyone: a namesake the log adds makes a name-only link ambiguous.
+        linked = _contact_links(contacts, customers, aliases)
     customers["registered_at"] = pd.to_datetime(customers["registered_at"], errors="coerce")
     contacts = _link_contacts(contacts, linked, findings)
     return customers, contacts
