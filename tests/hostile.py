@@ -18,6 +18,8 @@ from collections.abc import Callable
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from openpyxl.utils import get_column_letter
+
 from tests.conftest import write_xlsx
 
 Builder = Callable[[Path], Path]
@@ -98,12 +100,7 @@ _SHEET_HEAD = (
 
 def column_letter(index: int) -> str:
     """0 → A, 16383 → XFD."""
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
+    return get_column_letter(index + 1)
 
 
 def text_cell(ref: str, text: str) -> str:
@@ -342,45 +339,36 @@ def wide_16384_headers(folder: Path) -> Path:
 MILLION = 1_048_576
 
 
-def million_formatted_rows(folder: Path) -> Path:
-    """Two customers, then formatted empty rows down to Excel's last row (someone filled a whole column)."""
+def _stream_to_last_row(dimension: str, first_rows: list[list[str | None]],
+                        filler: Callable[[int], str]) -> Callable[[zipfile.ZipFile, str], None]:
+    """A sheet part written in chunks: the given rows, then filler(n) for every row down to Excel's last."""
 
     def stream(zf: zipfile.ZipFile, part: str) -> None:
         with zf.open(part, "w", force_zip64=True) as out:
-            out.write(f'{_SHEET_HEAD}<dimension ref="A1:D{MILLION}"/><sheetData>'.encode())
-            out.write(row_xml(1, HEADER).encode())
-            out.write(row_xml(2, ["孙丽", "13700002222", "赵强", "2026-10-25"]).encode())
-            out.write(row_xml(3, ["周敏", "13700003333", "李娜", "2026-10-26"]).encode())
-            chunk = []
-            for n in range(4, MILLION + 1):
-                chunk.append(f'<row r="{n}" s="1" customFormat="1"><c r="A{n}" s="1"/><c r="D{n}" s="1"/></row>')
-                if len(chunk) == 50_000:
-                    out.write("".join(chunk).encode())
-                    chunk = []
-            out.write("".join(chunk).encode())
+            out.write(f'{_SHEET_HEAD}<dimension ref="A1:{dimension}{MILLION}"/><sheetData>'.encode())
+            for number, values in enumerate(first_rows, start=1):
+                out.write(row_xml(number, values).encode())
+            for start in range(len(first_rows) + 1, MILLION + 1, 50_000):
+                out.write("".join(filler(n) for n in range(start, min(start + 50_000, MILLION + 1))).encode())
             out.write(b"</sheetData></worksheet>")
 
+    return stream
+
+
+def million_formatted_rows(folder: Path) -> Path:
+    """Two customers, then formatted empty rows down to Excel's last row (someone filled a whole column)."""
+    stream = _stream_to_last_row(
+        "D", [HEADER, ["孙丽", "13700002222", "赵强", "2026-10-25"], ["周敏", "13700003333", "李娜", "2026-10-26"]],
+        lambda n: f'<row r="{n}" s="1" customFormat="1"><c r="A{n}" s="1"/><c r="D{n}" s="1"/></row>')
     return raw_xlsx(folder / "百万空行.xlsx", {"客户档案": stream})
 
 
 def million_blank_formulas(folder: Path) -> Path:
     """A formula filled down to Excel's last row whose result is "" (=IF(A2="","",…)): cells that
     hold an empty string, not nothing."""
-
-    def stream(zf: zipfile.ZipFile, part: str) -> None:
-        with zf.open(part, "w", force_zip64=True) as out:
-            out.write(f'{_SHEET_HEAD}<dimension ref="A1:E{MILLION}"/><sheetData>'.encode())
-            out.write(row_xml(1, [*HEADER, "意向等级"]).encode())
-            out.write(row_xml(2, ["孙丽", "13700002222", "赵强", "2026-10-25", "B"]).encode())
-            chunk = []
-            for n in range(3, MILLION + 1):
-                chunk.append(f'<row r="{n}"><c r="E{n}" t="str"><f>IF(A{n}="","",A{n})</f><v></v></c></row>')
-                if len(chunk) == 50_000:
-                    out.write("".join(chunk).encode())
-                    chunk = []
-            out.write("".join(chunk).encode())
-            out.write(b"</sheetData></worksheet>")
-
+    stream = _stream_to_last_row(
+        "E", [[*HEADER, "意向等级"], ["孙丽", "13700002222", "赵强", "2026-10-25", "B"]],
+        lambda n: f'<row r="{n}"><c r="E{n}" t="str"><f>IF(A{n}="","",A{n})</f><v></v></c></row>')
     return raw_xlsx(folder / "百万空公式.xlsx", {"客户档案": stream})
 
 
