@@ -3,10 +3,12 @@
 Every sheet is a ``Table`` (columns with a kind and a header) written by one
 generic writer: bold frozen header, autofilter, widths that fit Chinese text,
 real Excel dates and numbers, landscape fit-to-width printing with the
-header row repeated. Register text is always written as text
-(``strings_to_formulas`` is off), so a name such as ``=HYPERLINK(...)`` stays
-a name. The file is written under a temporary name and renamed, so a crash
-never leaves half a report behind.
+header row repeated. A table's rows are built as sheet XML a column at a time
+(pyarrow) and streamed in when xlsxwriter saves; xlsxwriter does the rest
+(formats, conditional fills, the blocks below a table, links, charts). Text
+is always written as text, so a name such as ``=HYPERLINK(...)`` stays a
+name. The file is written under a temporary name and renamed, and its parts
+are staged beside it, so a crash never leaves half a report or stray data.
 """
 
 from __future__ import annotations
