@@ -172,6 +172,22 @@ def test_repeated_headers_titles_and_notes_below_the_footer_are_not_customers(tm
     assert slugs(reg) == ["footer-row", "footer-row", "header-repeated", "header-repeated"]
 
 
+@pytest.mark.parametrize("header", [
+    ["客户姓名(必填)", "联系电话", "置业顾问", "登记日期"],  # a note in the header's first cell
+    ["*客户姓名", "联系电话", "置业顾问", "登记日期"],  # a required-field mark
+    ["No.", "客户姓名", "联系电话", "置业顾问", "登记日期"],  # lower-case Latin, cleaned to NO.
+    [None, "客户姓名", "联系电话", "置业顾问", "登记日期"],  # the first column has no header at all
+], ids=["note", "asterisk", "latin", "unheaded-first-column"])
+def test_a_repeated_header_is_found_whatever_its_first_cell(tmp_path, rules, header):
+    numbers = len(header) - 4  # a leading 序号-like column
+    repeated = ["11月", *header[1:]] if header[0] is None else header  # a month label in the unheaded column
+    rows = [header, [*[1] * numbers, "王建国", "13812345678", "李娜", "2026-10-01"],
+            repeated, [*[2] * numbers, "陈静", "13912345678", "李娜", "2026-11-01"]]
+    reg = read_registers([write_xlsx(tmp_path / "r.xlsx", {"客户": rows})], rules, REF)
+    assert sorted(reg.customers["name"]) == ["王建国", "陈静"]
+    assert "header-repeated" in slugs(reg)
+
+
 def test_an_event_list_with_an_organiser_is_an_event_list(tmp_path, rules):
     path = write_xlsx(tmp_path / "r.xlsx", {
         "客户": [HEADER, ["K1", "王建国", "13812345678", "李娜", "2026-10-01"]],

@@ -140,7 +140,7 @@ def test_cell_values_survive_the_writer_exactly(tmp_path):
         "when": pd.to_datetime(["1900-01-01 00:00", "1900-03-01 00:00", "2100-12-31 00:00", "2026-11-23 14:30",
                                 None, None, None, None]),
         "money": [1234.5, math.inf, math.nan, 0.1 + 0.2, -7, None, 3, 1e20],
-        "phone": ["013812345678", "+8613812345678", None, None, None, None, None, None],
+        "phone": ["013812345678", "+8613812345678", "备注_x000D_原样", None, None, None, None, None],
     })
     columns = [Column("文本", "text", "wrap"), Column("日期", "when", "datetime"), Column("金额", "money", "money"),
                Column("电话", "phone"), Column("不存在的列", "missing")]
@@ -158,7 +158,30 @@ def test_cell_values_survive_the_writer_exactly(tmp_path):
     assert [ws.cell(row, 3).value for row in range(2, 10)] == [1234.5, None, None, 0.1 + 0.2, -7, None, 3, 1e20]
     assert ws.cell(2, 3).number_format == "¥#,##0"
     assert [ws.cell(row, 4).value for row in (2, 3)] == ["013812345678", "+8613812345678"]
+    # Excel (and LibreOffice) read _x000D_ as an escaped carriage return: written text saying it is escaped.
+    import zipfile
+
+    assert "备注_x005F_x000D_原样" in zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml").decode()
     assert ws.row_dimensions[1].height == 30 and ws.row_dimensions[9].height == 28  # two lines
     # The block's rows come after the table's, written by xlsxwriter: title, header, one row.
     assert [ws.cell(r, 1).value for r in (11, 12, 13)] == ["附表", "名称", "甲"] and ws.cell(13, 2).value == 2
     assert ws.max_row == 13
+
+
+def test_a_table_longer_than_excel_allows_ends_with_a_note_not_a_broken_file(tmp_path):
+    import zipfile
+
+    import numpy as np
+    import pandas as pd
+
+    from crm_batch.report.workbook import EXCEL_MAX_ROWS, Column, Table, write_workbook
+
+    frame = pd.DataFrame({"n": np.arange(EXCEL_MAX_ROWS + 9)})
+    path = write_workbook(tmp_path / "t.xlsx", [Table("数据问题", [Column("序号", "n", "int")], frame)])
+    xml = zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml").decode()
+    assert f'<dimension ref="A1:A{EXCEL_MAX_ROWS}"/>' in xml
+    assert f'<row r="{EXCEL_MAX_ROWS + 1}"' not in xml
+    # Excel's last row says how many rows did not fit: 1,048,574 rows were written, 11 were not.
+    assert f'<row r="{EXCEL_MAX_ROWS}"' in xml and f'<c r="A{EXCEL_MAX_ROWS}" s=' in xml
+    strings = zipfile.ZipFile(path).read("xl/sharedStrings.xml").decode()
+    assert "以下还有 11 行超出 Excel 的行数上限" in strings

@@ -18,6 +18,8 @@ from typing import TypeVar
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from crm_batch.errors import NoRegisterSheet, RegisterUnreadable
 from crm_batch.fields import (
@@ -316,19 +318,28 @@ def _repeated_header_rows(body: pd.DataFrame, first: pd.Series, layout: HeaderLa
                           title_markers: list[str]) -> pd.Series:
     """Header rows repeated inside the table (monthly blocks) and lone title rows."""
     labels = {col: clean_header(text.split(" | ")[-1]) for col, text in layout.labels.items() if col in body.columns}
+    # Per row, how many cells hold their own column's header. Columns are compared in stacked
+    # groups of about two million cells: one pass per group however many columns the sheet has
+    # (16,384 headed columns are one group of a short sheet, not 16,384 passes).
+    rows = len(body)
+    hits = np.zeros(rows, dtype=np.int64)
+    columns = list(labels)
+    per_group = max(1, CELLS_PER_PASS // max(rows, 1))
+    for start in range(0, len(columns), per_group):
+        group = columns[start:start + per_group]
+        cells = pa.array(_packed(pd.concat([body[c] for c in group], ignore_index=True)), type=pa.large_string())
+        for i, col in enumerate(group):  # cheap scalar comparisons on slices of the one packed array
+            same = pc.equal(cells.slice(i * rows, rows), pa.scalar(labels[col], pa.large_string()))
+            hits += pc.fill_null(same, False).to_numpy(zero_copy_only=False)
     packed_first = _packed(first)
-    # A repeated header starts with a header's text; only those rows are compared cell by cell.
-    candidate = packed_first.isin(set(labels.values())).fillna(False).to_numpy(dtype=bool)
-    hits = pd.Series(0, index=body.index)
-    if candidate.any() and labels:
-        cells = body.loc[candidate, list(labels)].stack().dropna()  # (row, column) → text
-        same = (_packed(cells) == cells.index.get_level_values(1).map(labels)).fillna(False).astype(int)
-        hits = same.groupby(level=0).sum().reindex(body.index, fill_value=0)
     lone = body.notna().sum(axis=1) == 1
     # A dated heading (2026年12月…) or one naming the kind of table.
     pattern = "|".join([*map(re.escape, title_markers), r"[0-9０-９]{4}年[0-9０-９]{1,2}月"])
     title = lone & _matches(packed_first, pattern)
-    return (hits >= 2) | title
+    return pd.Series(hits >= 2, index=body.index) | title
+
+
+CELLS_PER_PASS = 2_000_000
 
 
 def _first_text(body: pd.DataFrame) -> pd.Series:

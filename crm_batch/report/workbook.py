@@ -19,7 +19,7 @@ import io
 import os
 import shutil
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -194,6 +194,7 @@ def _write_rows(sheet: xlsxwriter.worksheet.Worksheet, formats: _Formats, column
 # Characters XML 1.0 forbids; invisible in Excel anyway (xlsxwriter escapes them as _xHHHH_).
 _XML_ILLEGAL = "[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]"
 EXCEL_MAX_TEXT = 32_767  # characters in one cell
+EXCEL_MAX_ROWS = 1_048_576
 HEADER_HEIGHT = 30
 LINE_HEIGHT, MAX_ROW_HEIGHT = 14, 409
 _EXCEL_EPOCH = pd.Timestamp("1899-12-31")
@@ -217,6 +218,8 @@ def _xml_text(values: pd.Series) -> pa.Array:
     # Longer than a cell holds (a quoted note with a prefix): cut, and the cut shows.
     cut = pc.fill_null(pc.greater(pc.utf8_length(text), EXCEL_MAX_TEXT), False)
     text = pc.if_else(cut, _join(pc.utf8_slice_codeunits(text, 0, EXCEL_MAX_TEXT - 1), "…"), text)
+    # Excel reads _x000D_ in a cell as an escaped character; text that says it literally is escaped itself.
+    text = pc.replace_substring_regex(text, "(_x[0-9a-fA-F]{4}_)", "_x005F\\1")
     for raw, escaped in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;")):
         text = pc.replace_substring(text, raw, escaped)
     return pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.large_string()), text)
@@ -306,6 +309,13 @@ def _stream_main_table(sheet: xlsxwriter.worksheet.Worksheet, formats: _Formats,
 
 def _write_table(book: xlsxwriter.Workbook, formats: _Formats, table: Table) -> None:
     sheet = book.add_worksheet(table.sheet)
+    over = len(table.frame) - (EXCEL_MAX_ROWS - 1)
+    if over > 0:
+        # Past Excel's last row the file would not open: the rows that fit, and a last row saying so.
+        table = replace(table, frame=table.frame.iloc[: EXCEL_MAX_ROWS - 2])
+        sheet.write_string(EXCEL_MAX_ROWS - 1, 0, f"以下还有 {over + 1:,} 行超出 Excel 的行数上限"
+                           f"（{EXCEL_MAX_ROWS:,} 行），没有写入；请分开运行（例如按门店或月份拆分登记表）",
+                           formats.note)
     frame = table.frame
     for col, column in enumerate(table.columns):
         values = frame[column.key] if column.key in frame else pd.Series(dtype="object")
@@ -422,8 +432,9 @@ def write_workbook(path: Path, tables: list[Table]) -> Path:
         parts.mkdir(exist_ok=True)
         # The zip is assembled in memory (a few MB compressed), so a failure leaves no open file behind.
         packed = _KeptOpen()
+        # ZIP64 only when a part passes 2 GB (long notes in a million-row sheet), never otherwise.
         book = xlsxwriter.Workbook(packed, {"strings_to_formulas": False, "strings_to_urls": False,
-                                            "strings_to_numbers": False, "tmpdir": str(parts)})
+                                            "strings_to_numbers": False, "tmpdir": str(parts), "use_zip64": True})
         formats = _Formats(book)
         for table in tables:
             _write_table(book, formats, table)
