@@ -49,7 +49,7 @@ TEMPLATES: dict[str, Template] = {
     "grade-unknown": Template("{field}无法识别（可用等级：{detail}）", "该项留空"),
     "number-invalid": Template("{field}不是数字", "该项留空"),
     "number-out-of-range": Template("{field}超出合理范围", "该项留空"),
-    "customer-duplicate": Template("同一客户重复登记（与第 {detail} 行相同）", "合并为一位客户，空白项用重复行补上"),
+    "customer-duplicate": Template("同一客户重复登记（与{detail}相同）", "合并为一位客户，空白项用重复行补上"),
     "ownership-conflict": Template("同一电话已登记在其他经纪人名下（{detail}）", "按最早登记归属，本行不计入该经纪人"),
     "contact-unlinked": Template("跟进记录找不到对应客户（{detail}）", "未计入任何客户，请补登客户或改正姓名/电话"),
     "contact-no-date": Template("跟进记录没有有效日期", "保留该记录，但不计入按日期的统计"),

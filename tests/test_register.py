@@ -42,6 +42,17 @@ def test_same_agent_registering_twice_is_merged_and_reported(tmp_path, rules):
     assert len(reg.customers) == 1
     assert reg.customers["customer_id"].iloc[0] == "K7"  # the id fills the gap of the earlier row
     assert slugs(reg) == ["customer-duplicate"]
+    assert reg.findings.frame()["问题"].iloc[0] == "同一客户重复登记（与第 2 行相同）"
+
+
+def test_a_duplicate_in_another_file_names_that_file(tmp_path, rules):
+    for month, day in (("十一月", "2026-11-02"), ("十二月", "2026-12-01")):
+        (tmp_path / month).mkdir()
+        write_xlsx(tmp_path / month / "客户登记表.xlsx", {"客户": [HEADER, [None, "陈静", "13912345678", "李娜", day]]})
+    reg = read_registers([tmp_path], rules, REF)
+    (problem,) = reg.findings.frame().itertuples()
+    assert (problem.文件, problem.行号) == ("十二月/客户登记表.xlsx", 2)
+    assert problem.问题 == "同一客户重复登记（与十一月/客户登记表.xlsx「客户」第 2 行相同）"
 
 
 def test_customer_without_id_or_phone_gets_a_stable_id(tmp_path, rules):

@@ -737,8 +737,13 @@ def _settle_customers(customers: pd.DataFrame, findings: Findings) -> tuple[pd.D
     kept, kept_key = customers[~conflict], key[~conflict]
     duplicate = kept_key.duplicated(keep="first")
     if duplicate.any():
-        first_row = kept.groupby(kept_key, sort=False)["_row"].transform("first").astype("string")
-        _report_by_location(findings, "customer-duplicate", kept[duplicate], first_row[duplicate],
+        groups = kept.groupby(kept_key, sort=False)
+        first = {c: groups[c].transform("first").astype("string") for c in LOCATION}
+        row = "第 " + first["_row"] + " 行"
+        # Across files (十一月/客户登记表.xlsx and 十二月/…), the first registration names its file and sheet.
+        here = (first["_file"] == kept["_file"].astype("string")) & (first["_sheet"] == kept["_sheet"].astype("string"))
+        place = row.where(here.fillna(False), first["_file"] + "「" + first["_sheet"] + "」" + row)
+        _report_by_location(findings, "customer-duplicate", kept[duplicate], place[duplicate],
                             field="", raw=kept.loc[duplicate, "name"])
     # first() takes each column's first non-empty value: later rows fill the gaps.
     merged = kept.groupby(kept_key, sort=False).first()
