@@ -141,14 +141,16 @@ def test_disk_full_while_writing_leaves_no_partial_report(office_register, tmp_p
     assert hashes(office_register.parent) == before
 
 
-def test_disk_full_on_windows_leaves_no_partial_report(office_register, tmp_path, monkeypatch, capsys,
-                                                       windows_locking):
+@pytest.mark.parametrize(("error", "message"), [(disk_full(), "无法写入报告"), (KeyboardInterrupt(), "已中断")],
+                         ids=["disk-full", "ctrl-c"])
+def test_a_failed_write_on_windows_leaves_no_partial_report(office_register, tmp_path, monkeypatch, capsys,
+                                                            windows_locking, error, message):
     # On Windows a file still open cannot be deleted: the half-written temporary file must be closed
     # before it is removed, or it stays in the output folder.
     out = tmp_path / "output"
-    fail_zip_write_after(monkeypatch, 5, disk_full())
+    fail_zip_write_after(monkeypatch, 5, error)
     assert run_cli(office_register, out, tmp_path) == 2
-    assert "无法写入报告" in capsys.readouterr().err
+    assert message in capsys.readouterr().err
     assert leftovers(out) == []
 
 
@@ -189,15 +191,6 @@ def test_ctrl_c_while_writing_the_workbook_leaves_no_partial_file(office_registe
     assert "已中断" in err and "没有生成报告" in err and "Traceback" not in err
     assert not (out / REPORT).exists() and leftovers(out) == []
     assert not (out / HISTORY).exists()
-
-
-def test_ctrl_c_while_writing_on_windows_leaves_no_partial_file(office_register, tmp_path, monkeypatch, capsys,
-                                                                windows_locking):
-    out = tmp_path / "output"
-    fail_zip_write_after(monkeypatch, 3, KeyboardInterrupt())
-    assert run_cli(office_register, out, tmp_path) == 2
-    assert "已中断" in capsys.readouterr().err
-    assert leftovers(out) == []
 
 
 def test_ctrl_c_after_the_report_is_written_says_so(office_register, tmp_path, monkeypatch, capsys):
