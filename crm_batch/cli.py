@@ -7,6 +7,7 @@ data problems, 2 could not run.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import re
 import sys
@@ -14,13 +15,11 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-import pandas as pd
-
 from crm_batch.calendar import PlanWeek
 from crm_batch.errors import CrmBatchError, NoInput
-from crm_batch.history import FILE_NAME as HISTORY_FILE
-from crm_batch.history import History
-from crm_batch.ingest.files import discover
+from crm_batch.helper import Helper
+from crm_batch.helper import wanted as helper_wanted
+from crm_batch.ingest.inputs import discover
 from crm_batch.rules_config import PRESETS, load_rules
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_FAILED = 0, 1, 2
@@ -118,24 +117,32 @@ def main(argv: Sequence[str] | None = None, base_dir: Path | None = None) -> int
 
 
 def _run(args: argparse.Namespace, base_dir: Path) -> int:
-    from crm_batch import pipeline
-    from crm_batch.report.sheets import agent_workbooks, weekly_tables
-    from crm_batch.report.workbook import write_workbook
-
     started = time.perf_counter()
     team_rules = args.rules or (base_dir / "rules.toml" if (base_dir / "rules.toml").is_file() else None)
     rules = load_rules(args.preset, team_rules)
     inputs = list(args.paths) if args.paths else default_inputs(base_dir)
     inputs = [Path(p) for p in inputs]
-    week = PlanWeek.containing(args.week or pipeline.today())
-    _say(f"客户维护周报 · 计划周 {week.describe()} · 规则：{rules.preset_label}")
-    _say("输入：" + "、".join(str(p) for p in inputs))
-    out_dir = args.out or base_dir / "output"
-    # --check writes nothing, history included; otherwise earlier weeks decide repeat fines and grade drops.
-    history = None if args.check else History(out_dir / HISTORY_FILE, warn=lambda m: _say("  注意：" + m))
-    prior = history.prior(week.label) if history else None
-    result = pipeline.run(inputs, week, rules, progress=lambda m: _say("  " + m),
-                          template_dirs=[base_dir / "templates"], prior=prior)
+    # Started before pandas is loaded here, so the helper process loads it at the same time.
+    helper = Helper(helper_wanted(_size_of(inputs)))
+    try:
+        from crm_batch import pipeline
+        from crm_batch.history import FILE_NAME as HISTORY_FILE
+        from crm_batch.history import History
+
+        week = PlanWeek.containing(args.week or pipeline.today())
+        _say(f"客户维护周报 · 计划周 {week.describe()} · 规则：{rules.preset_label}")
+        _say("输入：" + "、".join(str(p) for p in inputs))
+        out_dir = args.out or base_dir / "output"
+        # --check writes nothing, history included; otherwise earlier weeks decide repeat fines and grade drops.
+        history = None if args.check else History(out_dir / HISTORY_FILE, warn=lambda m: _say("  注意：" + m))
+        prior = history.prior(week.label) if history else None
+        result = pipeline.run(inputs, week, rules, progress=lambda m: _say("  " + m),
+                              template_dirs=[base_dir / "templates"], prior=prior, helper=helper)
+    finally:
+        helper.close()
+    from crm_batch.report.sheets import agent_workbooks, weekly_tables
+    from crm_batch.report.workbook import write_workbook
+
     register = result.register
     problems = register.findings.frame()
 
@@ -184,11 +191,22 @@ def _run(args: argparse.Namespace, base_dir: Path) -> int:
     return EXIT_OK
 
 
+def _size_of(inputs: list[Path]) -> int:
+    """Bytes of the register files: whether a second process pays for itself."""
+    total = 0
+    for path in discover(inputs):
+        with contextlib.suppress(OSError):
+            total += path.stat().st_size
+    return total
+
+
 def _safe_file_name(name: str) -> str:
     return re.sub(r'[\\/:*?"<>|\s]+', "_", name).strip("._") or "未填经纪人"
 
 
 def _given(value: object) -> bool:
+    import pandas as pd
+
     return value is not None and not pd.isna(value) and value != ""
 
 

@@ -13,6 +13,7 @@ from crm_batch import almanac
 from crm_batch.calendar import PlanWeek
 from crm_batch.fields import label
 from crm_batch.findings import Findings
+from crm_batch.helper import NO_HELPER, Helper
 from crm_batch.history import Prior
 from crm_batch.ingest.register import Register, read_registers
 from crm_batch.messages import builtin_template_dir, check_templates, render_drafts, salutation
@@ -52,11 +53,16 @@ def run(
     progress: Callable[[str], None] | None = None,
     template_dirs: Sequence[Path] = (),
     prior: Prior | None = None,
+    helper: Helper = NO_HELPER,
 ) -> WeeklyResult:
-    """Read the registers and apply the rules for the plan week; the team's template folders come first."""
+    """Read the registers and apply the rules for the plan week; the team's template folders come first.
+
+    With a helper process, it reads sheets alongside this process and audits last week
+    while this process plans this week's actions (see crm_batch.helper).
+    """
     template_dirs = list(dict.fromkeys([*template_dirs, builtin_template_dir()]))
     check_templates(rules, template_dirs)  # a broken template stops the run before any work
-    register = read_registers(inputs, rules, reference=week.sunday, progress=progress)
+    register = read_registers(inputs, rules, reference=week.sunday, progress=progress, helper=helper)
     if progress:
         progress("检查资料完整性 …")
     stages = derive_stage(register.customers, register.contacts)
@@ -72,19 +78,28 @@ def run(
     profiles = profiles.join(churn_flags(register.customers, register.contacts, profiles, week.today, rules,
                                          prior.grades, prior.week))
     profiles = profiles.join(lifecycle(register.customers, profiles, rules))
+    dates = parse_special_days(register.customers, week, register.findings)
+    audit = helper.submit(audit_week, register.customers, register.contacts, register.events, profiles, dates,
+                          week, rules, prior.fines)
     if progress:
         progress("安排本周行动 …")
-    dates = parse_special_days(register.customers, week, register.findings)
     long = plan_actions(register.customers, register.contacts, register.events, profiles, dates, week, rules)
     actions = merge_actions(long, profiles, rules)
     actions["draft"] = drafts(actions, register.customers, rules, template_dirs)
     if progress:
         progress("稽核上周：罚款与合规 …")
-    fines, greetings = assess_fines(register.customers, register.contacts, register.events, profiles, dates, week,
-                                    rules, prior.fines)
-    compliance = compliance_summary(register.customers, register.contacts, profiles, fines, greetings, week, rules)
+    fines, greetings, compliance = audit.result()
     return WeeklyResult(week, rules, register, inputs, profiles, actions, dates, fines, greetings, compliance,
                         kpis(register.customers, profiles, rules, prior.grades), prior)
+
+
+def audit_week(customers: pd.DataFrame, contacts: pd.DataFrame, events: pd.DataFrame, profiles: pd.DataFrame,
+               dates: dict[str, pd.DataFrame], week: PlanWeek, rules: Rules,
+               charged: pd.DataFrame | None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The audit week: (fines, greeting checks, 合规汇总). Needs the profiles, not this week's actions."""
+    fines, greetings = assess_fines(customers, contacts, events, profiles, dates, week, rules, charged)
+    compliance = compliance_summary(customers, contacts, profiles, fines, greetings, week, rules)
+    return fines, greetings, compliance
 
 
 def drafts(actions: pd.DataFrame, customers: pd.DataFrame, rules: Rules, template_dirs: Sequence[Path]) -> pd.Series:

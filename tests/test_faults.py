@@ -210,8 +210,10 @@ def test_ctrl_c_after_the_report_is_written_says_so(office_register, tmp_path, m
     assert leftovers(out) == []
 
 
-def test_ctrl_c_in_a_real_process_exits_cleanly(office_register, tmp_path):
-    # A real SIGINT to a real process: the Chinese message, no traceback, no report.
+@pytest.mark.parametrize("helper", ["0", "1"], ids=["alone", "with-helper-process"])
+def test_ctrl_c_in_a_real_process_exits_cleanly(office_register, tmp_path, helper):
+    # A real SIGINT to a real process (and its helper process): the Chinese message, no traceback,
+    # no report, and the process ends (a helper left running would keep it waiting).
     import signal
     import subprocess
     import time
@@ -235,13 +237,14 @@ def test_ctrl_c_in_a_real_process_exits_cleanly(office_register, tmp_path):
         f" base_dir=Path({str(tmp_path)!r})))\n"
     )
     child = subprocess.Popen([sys.executable, "-c", code], cwd=root, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True, encoding="utf-8")
+                             stderr=subprocess.PIPE, text=True, encoding="utf-8",
+                             env={**os.environ, "CRM_BATCH_HELPER": helper}, start_new_session=True)
     try:
         deadline = time.monotonic() + 60
         for line in child.stdout:
             if "READY" in line or time.monotonic() > deadline:
                 break
-        child.send_signal(signal.SIGINT)
+        os.killpg(child.pid, signal.SIGINT)  # as Ctrl-C in a terminal: every process of the job
         _, err = child.communicate(timeout=60)
     finally:
         if child.poll() is None:

@@ -19,7 +19,6 @@ import re
 import struct
 import sys
 import zipfile
-from collections.abc import Iterable
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -27,12 +26,10 @@ from pathlib import Path
 import pandas as pd
 
 from crm_batch.errors import RegisterUnreadable
+from crm_batch.ingest.inputs import REGISTER_SUFFIXES, discover, display_name  # noqa: F401 - re-exported
 
-REGISTER_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv")
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-# Lock files Excel and WPS leave beside an open workbook.
-LOCK_PREFIXES = ("~$", ".~")
 # How Excel shows the error values fastexcel reports as cell errors.
 EXCEL_ERRORS = {
     "NA": "#N/A", "Ref": "#REF!", "Div0": "#DIV/0!", "Value": "#VALUE!", "Name": "#NAME?", "Null": "#NULL!",
@@ -50,34 +47,6 @@ class RawSheet:
     sheet: str
     cells: pd.DataFrame
     first_column: int = 0  # absolute index of cells' column 0 (for column letters)
-
-
-def display_name(path: Path, roots: Iterable[Path]) -> str:
-    """How the report names a file: its path under the input folder (十一月/客户登记表.xlsx), else its name."""
-    for root in roots:
-        if root.is_dir():
-            try:
-                return path.relative_to(root).as_posix()
-            except ValueError:
-                continue
-    return path.name
-
-
-def discover(paths: Iterable[Path]) -> list[Path]:
-    """Expand folders (and their subfolders) into the register files they hold; lock files skipped."""
-    found: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            found.extend(
-                p
-                for p in sorted(path.rglob("*"))
-                if p.is_file()
-                and p.suffix.lower() in REGISTER_SUFFIXES
-                and not p.name.startswith(LOCK_PREFIXES)
-            )
-        else:
-            found.append(path)
-    return found
 
 
 def read_sheets(path: Path, *, csv_encodings: list[str], max_unpacked_mb: int,

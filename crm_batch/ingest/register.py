@@ -32,6 +32,7 @@ from crm_batch.fields import (
     label,
 )
 from crm_batch.findings import Findings
+from crm_batch.helper import NO_HELPER, Helper, Task
 from crm_batch.ingest import normalise as norm
 from crm_batch.ingest.files import EXCEL_ERRORS, RawSheet, discover, display_name, read_sheets
 from crm_batch.ingest.headers import HeaderLayout, HeaderMatcher, clean_header, find_header
@@ -75,17 +76,20 @@ class _SheetRows:
 
 
 def read_registers(
-    paths: list[Path], rules: Rules, reference: dt.date, progress: Progress | None = None
+    paths: list[Path], rules: Rules, reference: dt.date, progress: Progress | None = None,
+    helper: Helper = NO_HELPER,
 ) -> Register:
-    """Read every register file under ``paths`` into one Register."""
+    """Read every register file under ``paths`` into one Register.
+
+    Sheets are read one at a time, each on its own: with a helper process, it takes one
+    sheet while this process takes the next. The results are gathered in file and
+    sheet order, so the register and its findings do not depend on who read what.
+    """
     files = discover(paths)
-    findings = Findings()
     matcher = HeaderMatcher(rules)
-    parts: list[_SheetRows] = []
-    mappings: list[pd.DataFrame] = []
-    read_files: list[str] = []
-    rows_read = 0
-    first_error: Exception | None = None
+    outcomes: list[tuple[Path, str, list[Task] | RegisterUnreadable]] = []
+    waiting: list[tuple[RawSheet, list[Task | None], int]] = []  # sheets parsed, not yet handed out
+
     for path in files:
         name = display_name(path, paths)  # 十一月/客户登记表.xlsx and 十二月/客户登记表.xlsx told apart
         if progress:
@@ -98,12 +102,39 @@ def read_registers(
                 label=name,
             )
         except RegisterUnreadable as exc:
-            first_error = first_error or exc
-            findings.add("file-unreadable", file=name, detail=exc.reason)
+            outcomes.append((path, name, exc))
+            continue
+        slots: list[Task | None] = [None] * len(sheets)
+        waiting.extend((sheet, slots, at) for at, sheet in enumerate(sheets))
+        outcomes.append((path, name, slots))  # type: ignore[arg-type] - every slot is filled below
+    # Every file is parsed first, so the helper can take a sheet whenever it is free. The helper
+    # takes the largest waiting sheet, this process the next largest, until none is left.
+    while waiting:
+        waiting.sort(key=lambda w: w[0].cells.size)
+        if helper.idle:
+            sheet, slots, at = waiting.pop()
+            slots[at] = helper.submit(_read_sheet_alone, sheet, matcher, rules, reference)
+        if waiting:
+            sheet, slots, at = waiting.pop()
+            slots[at] = NO_HELPER.submit(_read_sheet_alone, sheet, matcher, rules, reference)
+            slots[at].result()  # read now: meanwhile the helper may have finished its sheet
+
+    findings = Findings()
+    parts: list[_SheetRows] = []
+    mappings: list[pd.DataFrame] = []
+    read_files: list[str] = []
+    rows_read = 0
+    first_error: Exception | None = None
+    for path, name, outcome in outcomes:
+        if isinstance(outcome, RegisterUnreadable):
+            first_error = first_error or outcome
+            findings.add("file-unreadable", file=name, detail=outcome.reason)
             continue
         file_parts: list[_SheetRows] = []
-        for sheet in sheets:
-            result = _read_sheet(sheet, matcher, rules, reference, findings, mappings)
+        for task in outcome:
+            result, sheet_findings, sheet_mappings = task.result()
+            findings.extend(sheet_findings)
+            mappings.extend(sheet_mappings)
             if result is not None:
                 sheet_rows, n_rows = result
                 rows_read += n_rows
@@ -124,6 +155,15 @@ def read_registers(
     events = _concat([p.frame for p in parts if p.role is Role.EVENTS], ["event_name", "event_date"])
     mapping = pd.concat(mappings, ignore_index=True) if mappings else pd.DataFrame()
     return Register(customers, contacts, events, mapping, findings, read_files, rows_read)
+
+
+def _read_sheet_alone(
+    sheet: RawSheet, matcher: HeaderMatcher, rules: Rules, reference: dt.date
+) -> tuple[tuple[_SheetRows, int] | None, Findings, list[pd.DataFrame]]:
+    """One sheet as a task of its own (in the helper process or here): its findings and mappings returned."""
+    findings, mappings = Findings(), []
+    result = _read_sheet(sheet, matcher, rules, reference, findings, mappings)
+    return result, findings, mappings
 
 
 # ---------------------------------------------------------------- one sheet
