@@ -18,7 +18,8 @@ import gc
 import io
 import os
 import shutil
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -193,9 +194,12 @@ def _write_rows(sheet: xlsxwriter.worksheet.Worksheet, formats: _Formats, column
 
 # Characters XML 1.0 forbids; invisible in Excel anyway (xlsxwriter escapes them as _xHHHH_).
 _XML_ILLEGAL = "[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]"
+_EXCEL_ESCAPE = "(_x[0-9a-fA-F]{4}_)"
+_XML_SPECIAL = f"{_XML_ILLEGAL[:-1]}&<>]|{_EXCEL_ESCAPE}"  # a cell with any of these needs _xml_escaped
 EXCEL_MAX_TEXT = 32_767  # characters in one cell
 EXCEL_MAX_ROWS = 1_048_576
 HEADER_HEIGHT = 30
+XML_THREADS = 2  # sheets whose rows are built at once (pyarrow works outside the GIL)
 LINE_HEIGHT, MAX_ROW_HEIGHT = 14, 409
 _EXCEL_EPOCH = pd.Timestamp("1899-12-31")
 _NS_PER_DAY = 86_400 * 10**9
@@ -212,17 +216,25 @@ def _large(part: object) -> object:
 
 
 def _xml_text(values: pd.Series) -> pa.Array:
-    """Cell text, escaped for XML; empty cells missing."""
+    """Cell text, escaped for XML; empty cells missing. Only the few cells that need it are rewritten."""
     text = pa.array(values.astype("string"), type=pa.large_string())
+    todo = pc.or_(pc.fill_null(pc.match_substring_regex(text, _XML_SPECIAL), False),
+                  pc.fill_null(pc.greater(pc.utf8_length(text), EXCEL_MAX_TEXT), False))
+    if pc.any(todo).as_py():
+        text = pc.replace_with_mask(text, todo, _xml_escaped(pc.filter(text, todo)))
+    return pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.large_string()), text)
+
+
+def _xml_escaped(text: pa.Array) -> pa.Array:
     text = pc.replace_substring_regex(text, _XML_ILLEGAL, "")
     # Longer than a cell holds (a quoted note with a prefix): cut, and the cut shows.
     cut = pc.fill_null(pc.greater(pc.utf8_length(text), EXCEL_MAX_TEXT), False)
     text = pc.if_else(cut, _join(pc.utf8_slice_codeunits(text, 0, EXCEL_MAX_TEXT - 1), "…"), text)
     # Excel reads _x000D_ in a cell as an escaped character; text that says it literally is escaped itself.
-    text = pc.replace_substring_regex(text, "(_x[0-9a-fA-F]{4}_)", "_x005F\\1")
+    text = pc.replace_substring_regex(text, _EXCEL_ESCAPE, "_x005F\\1")
     for raw, escaped in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;")):
         text = pc.replace_substring(text, raw, escaped)
-    return pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.large_string()), text)
+    return text
 
 
 def _xml_number(values: pd.Series, kind: str) -> pa.Array:
@@ -257,46 +269,63 @@ def _row_heights(table: Table) -> pa.Array:
     return pc.if_else(pa.array(lines > 1), _join(' ht="', heights, '" customHeight="1"'), _large(""))
 
 
-def _main_table_xml(formats: _Formats, table: Table) -> Iterator[str]:
-    """The header row and every body row of the table, as <row> elements."""
-    header = formats.header._get_xf_index()
-    yield f'<row r="1" ht="{HEADER_HEIGHT}" customHeight="1">'
+def _main_table_xml(table: Table, header_style: int, styles: list[int]) -> list[bytes | memoryview]:
+    """The header row and every body row of the table, as UTF-8 <row> elements.
+
+    Runs in a worker thread (pyarrow releases the GIL), so it is given the styles' indices,
+    not xlsxwriter's Format objects. The body comes straight out of the arrow buffer.
+    """
+    header = [f'<row r="1" ht="{HEADER_HEIGHT}" customHeight="1">']
     for col, column in enumerate(table.columns):
         text = column.header.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-        yield (f'<c r="{xl_col_to_name(col)}1" s="{header}" t="inlineStr"><is><t xml:space="preserve">{text}'
-               "</t></is></c>")
-    yield "</row>"
+        header.append(f'<c r="{xl_col_to_name(col)}1" s="{header_style}" t="inlineStr"><is>'
+                      f'<t xml:space="preserve">{text}</t></is></c>')
+    header.append("</row>")
+    parts: list[bytes | memoryview] = ["".join(header).encode("utf-8")]
     frame = table.frame
     if frame.empty:
-        return
+        return parts
     rows = pc.cast(pa.array(np.arange(2, len(frame) + 2)), pa.large_string())
-    cells = []
-    for col, column in enumerate(table.columns):
-        if column.key not in frame:
-            continue
-        style = formats.for_kind(column.kind)._get_xf_index()
-        cells.append(_xml_cells(frame[column.key], col, column.kind, style, rows))
+    cells = [_xml_cells(frame[column.key], col, column.kind, style, rows)
+             for col, (column, style) in enumerate(zip(table.columns, styles, strict=True)) if column.key in frame]
     rows_xml = pc.binary_join_element_wise(_join('<row r="', rows, '"', _row_heights(table), ">"), *cells,
                                            _large("</row>"), _large(""), null_handling="replace",
                                            null_replacement="")
-    step = 20_000  # rows per write: the XML of a whole sheet never sits in one Python string
-    for start in range(0, len(rows_xml), step):
-        yield "".join(rows_xml.slice(start, step).to_pylist())
+    parts.extend(_utf8(rows_xml))
+    return parts
 
 
-def _stream_main_table(sheet: xlsxwriter.worksheet.Worksheet, formats: _Formats, table: Table) -> None:
-    """Make the sheet write the main table's rows from _main_table_xml, then its own (the blocks below)."""
+def _utf8(text: pa.Array | pa.ChunkedArray) -> list[memoryview]:
+    """The UTF-8 of a large_string array without nulls, concatenated: its data buffers, not copied."""
+    views = []
+    for chunk in text.chunks if isinstance(text, pa.ChunkedArray) else [text]:
+        if len(chunk):
+            offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int64, count=len(chunk) + 1,
+                                    offset=chunk.offset * 8)
+            views.append(memoryview(chunk.buffers()[2])[offsets[0]:offsets[-1]])
+    return views
+
+
+def _stream_main_table(sheet: xlsxwriter.worksheet.Worksheet, formats: _Formats, table: Table,
+                       builder: ThreadPoolExecutor) -> None:
+    """Make the sheet write the main table's rows from _main_table_xml, then its own (the blocks below).
+
+    The XML is built at once in ``builder``'s threads while xlsxwriter goes on with the other sheets.
+    """
     if any(c.kind == "link" for c in table.columns):
         raise ValueError(f"{table.sheet}: links to sheets belong in a block, not in the main table")
     own_rows = sorted(r for r, cells in sheet.table.items() if cells)
     last_row = max([len(table.frame), *own_rows])
     last_col = max([len(table.columns) - 1, *(c for r in own_rows for c in sheet.table[r])])
     original = sheet._write_rows
+    styles = [formats.for_kind(c.kind)._get_xf_index() for c in table.columns]
+    pending = [builder.submit(_main_table_xml, table, formats.header._get_xf_index(), styles)]
 
     def write_sheet_data() -> None:
         sheet._xml_start_tag("sheetData")
-        for chunk in _main_table_xml(formats, table):
-            sheet.fh.write(chunk)
+        sheet.fh.flush()  # the text layer's tag first, then the rows' bytes
+        for part in pending.pop().result():  # popped: the sheet's XML is freed once written
+            sheet.fh.buffer.write(part)
         if own_rows:  # xlsxwriter's own cells: the blocks and notes below the table
             sheet.dim_rowmin = own_rows[0]
             original()
@@ -307,7 +336,7 @@ def _stream_main_table(sheet: xlsxwriter.worksheet.Worksheet, formats: _Formats,
     sheet._write_sheet_data = write_sheet_data
 
 
-def _write_table(book: xlsxwriter.Workbook, formats: _Formats, table: Table) -> None:
+def _write_table(book: xlsxwriter.Workbook, formats: _Formats, table: Table, builder: ThreadPoolExecutor) -> None:
     sheet = book.add_worksheet(table.sheet)
     over = len(table.frame) - (EXCEL_MAX_ROWS - 1)
     if over > 0:
@@ -329,7 +358,7 @@ def _write_table(book: xlsxwriter.Workbook, formats: _Formats, table: Table) -> 
     if table.total_row and len(frame) > 1:
         sheet.conditional_format(len(frame), 0, len(frame), last_col, {"type": "no_errors", "format": formats.bold})
     _write_blocks(book, sheet, formats, table)
-    _stream_main_table(sheet, formats, table)
+    _stream_main_table(sheet, formats, table, builder)
     sheet.freeze_panes(1, 0)
     if table.autofilter:
         sheet.autofilter(0, 0, max(len(frame), 1), last_col)
@@ -436,9 +465,10 @@ def write_workbook(path: Path, tables: list[Table]) -> Path:
         book = xlsxwriter.Workbook(packed, {"strings_to_formulas": False, "strings_to_urls": False,
                                             "strings_to_numbers": False, "tmpdir": str(parts), "use_zip64": True})
         formats = _Formats(book)
-        for table in tables:
-            _write_table(book, formats, table)
-        book.close()
+        with ThreadPoolExecutor(XML_THREADS) as builder:
+            for table in tables:
+                _write_table(book, formats, table, builder)
+            book.close()
         with open(tmp, "wb") as out:
             out.write(packed.getbuffer())
         path = _move_into_place(tmp, path)
