@@ -185,3 +185,27 @@ def test_a_table_longer_than_excel_allows_ends_with_a_note_not_a_broken_file(tmp
     assert f'<row r="{EXCEL_MAX_ROWS}"' in xml and f'<c r="A{EXCEL_MAX_ROWS}" s=' in xml
     strings = zipfile.ZipFile(path).read("xl/sharedStrings.xml").decode()
     assert "以下还有 11 行超出 Excel 的行数上限" in strings
+
+
+def test_columns_in_several_arrow_chunks_are_written_whole_and_the_zip_is_valid(tmp_path):
+    # A column assembled by concat is a chunked arrow array; its rows' XML comes out of each chunk's buffer.
+    import zipfile
+
+    import pandas as pd
+    import pyarrow as pa
+    import xlsxwriter.workbook
+
+    from crm_batch.report.workbook import ZIP_LEVEL, Column, Table, write_workbook
+
+    names = pd.Series(pd.arrays.ArrowExtensionArray(pa.chunked_array([["甲", "乙"], [], ["丙 & 丁"]])))
+    counts = pd.Series(pd.arrays.ArrowExtensionArray(pa.chunked_array([[1, 2], [3]])))
+    frame = pd.DataFrame({"name": names, "n": counts})
+    path = write_workbook(tmp_path / "t.xlsx", [Table("表", [Column("姓名", "name"), Column("次数", "n", "int")],
+                                                      frame)])
+    ws = openpyxl.load_workbook(path)["表"]
+    assert [[c.value for c in row] for row in ws.iter_rows(min_row=2)] == [["甲", 1], ["乙", 2], ["丙 & 丁", 3]]
+    with zipfile.ZipFile(path) as packed:
+        assert packed.testzip() is None
+        assert {i.compress_type for i in packed.infolist()} == {zipfile.ZIP_DEFLATED}
+    # The faster deflate level applies to our save only: xlsxwriter's own ZipFile is back afterwards.
+    assert xlsxwriter.workbook.ZipFile is zipfile.ZipFile and 1 <= ZIP_LEVEL <= 9

@@ -18,7 +18,8 @@ import gc
 import io
 import os
 import shutil
-from collections.abc import Mapping
+import zipfile
+from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -29,6 +30,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import xlsxwriter
 import xlsxwriter.exceptions
+import xlsxwriter.workbook
 from xlsxwriter.utility import xl_col_to_name
 
 from crm_batch.errors import OutputNotWritable
@@ -200,6 +202,9 @@ EXCEL_MAX_TEXT = 32_767  # characters in one cell
 EXCEL_MAX_ROWS = 1_048_576
 HEADER_HEIGHT = 30
 XML_THREADS = 2  # sheets whose rows are built at once (pyarrow works outside the GIL)
+# zlib level 3 instead of the default 6: 2.5x faster to write, the file ~19% larger (10k customers:
+# 0.42 -> 0.17 s, 2.8 -> 3.3 MB); the same for Excel, and still small enough to send.
+ZIP_LEVEL = 3
 LINE_HEIGHT, MAX_ROW_HEIGHT = 14, 409
 _EXCEL_EPOCH = pd.Timestamp("1899-12-31")
 _NS_PER_DAY = 86_400 * 10**9
@@ -218,6 +223,8 @@ def _large(part: object) -> object:
 def _xml_text(values: pd.Series) -> pa.Array:
     """Cell text, escaped for XML; empty cells missing. Only the few cells that need it are rewritten."""
     text = pa.array(values.astype("string"), type=pa.large_string())
+    if isinstance(text, pa.ChunkedArray):  # a column assembled by concat
+        text = text.combine_chunks()
     todo = pc.or_(pc.fill_null(pc.match_substring_regex(text, _XML_SPECIAL), False),
                   pc.fill_null(pc.greater(pc.utf8_length(text), EXCEL_MAX_TEXT), False))
     if pc.any(todo).as_py():
@@ -426,6 +433,22 @@ def _move_into_place(tmp: Path, path: Path) -> Path:
     raise PermissionError(13, "同名文件都被占用", str(path))
 
 
+@contextlib.contextmanager
+def _deflate_level(level: int) -> Iterator[None]:
+    """xlsxwriter zips at zlib's default level 6 and has no option for it: its ZipFile, for one save."""
+
+    class LeveledZipFile(zipfile.ZipFile):
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            super().__init__(*args, compresslevel=level, **kwargs)  # type: ignore[arg-type]
+
+    original = xlsxwriter.workbook.ZipFile
+    xlsxwriter.workbook.ZipFile = LeveledZipFile
+    try:
+        yield
+    finally:
+        xlsxwriter.workbook.ZipFile = original
+
+
 class _KeptOpen(io.BytesIO):
     """The workbook's zip in memory; xlsxwriter closes its target, the bytes are still needed."""
 
@@ -468,7 +491,8 @@ def write_workbook(path: Path, tables: list[Table]) -> Path:
         with ThreadPoolExecutor(XML_THREADS) as builder:
             for table in tables:
                 _write_table(book, formats, table, builder)
-            book.close()
+            with _deflate_level(ZIP_LEVEL):
+                book.close()
         with open(tmp, "wb") as out:
             out.write(packed.getbuffer())
         path = _move_into_place(tmp, path)
