@@ -4,11 +4,12 @@
     python benchmarks/measure.py floor    --result R.json --inputs DIR --out FILE --report CELLS.pickle
     python benchmarks/measure.py baseline --result R.json --inputs DIR --out FILE --report CELLS.pickle
 
-Every measurement writes, at exit, its own peak RSS (``ru_maxrss`` of this
-process) and its timeline: absolute start and end, and the offsets of the
-events inside. ``setup_s`` is work that only prepares the measurement (loading
-the report's cells for the floor and the baseline); bench.py subtracts it from
-the wall time. Imports are lazy, so the floor does not pay for pandas.
+Every measurement writes, at exit, its peak RSS (``ru_maxrss`` of this
+process plus that of its children: the full job's helper process) and its
+timeline: absolute start and end, and the offsets of the events inside.
+``setup_s`` is work that only prepares the measurement (loading the report's
+cells for the floor and the baseline); bench.py subtracts it from the wall time.
+Imports are lazy, so the floor does not pay for pandas.
 """
 
 from __future__ import annotations
@@ -276,7 +277,9 @@ def peak_rss_kib() -> int | None:
         import resource
     except ImportError:  # Windows
         return None
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    # The job's helper process (crm_batch.helper) is a child: its peak is added to ours. That is an
+    # upper bound on what both held at once, never an under-count.
+    peak = sum(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
     return peak // 1024 if sys.platform == "darwin" else peak  # macOS counts bytes, Linux KiB
 
 
