@@ -88,6 +88,7 @@ def test_switched_off_by_the_environment_or_a_single_core(monkeypatch):
     monkeypatch.delenv(helper_module.ENV)
     assert helper_module.wanted(helper_module.MIN_INPUT_BYTES)
     assert not helper_module.wanted(helper_module.MIN_INPUT_BYTES - 1)
+    assert not helper_module.wanted(helper_module.MAX_INPUT_BYTES + 1)  # memory: one process for huge ones
     monkeypatch.setattr(os, "cpu_count", lambda: 1)
     assert not helper_module.wanted(10**9)
 
