@@ -34,6 +34,7 @@ MIN_INPUT_BYTES = 1_000_000
 # peaked at ~3 GB for both processes, against 1.2 GB alone. A big register runs in one process.
 MAX_INPUT_BYTES = 16_000_000
 
+
 def wanted(input_bytes: int) -> bool:
     """Whether a helper pays for itself on registers of this many bytes, on this machine."""
     setting = os.environ.get(ENV, "").strip()
@@ -130,11 +131,13 @@ class Helper:
         pool, self._pool = self._pool, None
         if pool is None:
             return
+        abandoned = self._task is not None and self._task.busy
         processes = list((getattr(pool, "_processes", None) or {}).values())
         pool.shutdown(wait=False, cancel_futures=True)
-        for process in processes:
-            if process.is_alive() and self._task is not None and self._task.busy:
-                process.terminate()
+        if abandoned:  # an idle helper leaves on its own; a busy one would hold up the exit
+            for process in processes:
+                if process.is_alive():
+                    process.terminate()
 
     def __enter__(self) -> Helper:
         return self
