@@ -117,7 +117,7 @@ def measure_full(inputs: Path, out: Path, week: str, root: Path) -> dict[str, An
     from crm_batch.cli import main
 
     probes = Probes()
-    probes.function("crm_batch.ingest.files", "read_sheets", "解析文件 read_sheets（fastexcel / csv）", "read")
+    probes.function("crm_batch.ingest.files", "load_sheets", "解析文件 load_sheets（主进程部分）", "read")
     probes.function("crm_batch.report.sheets", "weekly_tables", "整理报表 weekly_tables", "write")
     probes.function("crm_batch.report.workbook", "write_workbook", "写工作簿 write_workbook", "write")
     probes.method("crm_batch.history", "History", "save", "保存历史 History.save", "write")

@@ -23,6 +23,9 @@ class RegisterUnreadable(CrmBatchError):
         self.reason = reason
         super().__init__(f"无法读取登记表 {path}：{reason}")
 
+    def __reduce__(self) -> tuple:  # as a helper process's result: rebuilt from its two parts
+        return type(self), (self.path, self.reason)
+
 
 class NoRegisterSheet(CrmBatchError):
     """A readable file holds neither a customer sheet nor a contact sheet."""

@@ -15,6 +15,7 @@ whatever the size of the register.
 
 from __future__ import annotations
 
+import importlib
 import multiprocessing
 import os
 import signal
@@ -48,8 +49,9 @@ def wanted(input_bytes: int) -> bool:
 def _start_worker() -> None:
     """In the worker: Ctrl-C is the main process's to handle; then load what the tasks use."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    import crm_batch.ingest.register  # noqa: F401 - imported now, while the main process reads
-    import crm_batch.pipeline  # noqa: F401
+    import fastexcel  # noqa: F401 - imported now, while the main process starts up
+
+    import crm_batch.ingest.register  # noqa: F401 - the first tasks: sheets of the registers
 
 
 def _ready() -> bool:
@@ -125,6 +127,14 @@ class Helper:
         if future is not None:
             self._task = task
         return task
+
+    def preload(self, module: str) -> None:
+        """Import ``module`` in the helper while it has nothing to do, so its tasks start at once."""
+        if self._pool is not None:
+            try:
+                self._pool.submit(importlib.import_module, module)
+            except (BrokenProcessPool, RuntimeError):
+                self._pool = None
 
     def close(self) -> None:
         """Stop the helper; a task it is still running is abandoned (after Ctrl-C or an error)."""

@@ -63,6 +63,7 @@ def run(
     template_dirs = list(dict.fromkeys([*template_dirs, builtin_template_dir()]))
     check_templates(rules, template_dirs)  # a broken template stops the run before any work
     register = read_registers(inputs, rules, reference=week.sunday, progress=progress, helper=helper)
+    helper.preload(__name__)  # for audit_week, while this process applies the rules
     if progress:
         progress("检查资料完整性 …")
     stages = derive_stage(register.customers, register.contacts)

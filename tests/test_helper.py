@@ -13,7 +13,7 @@ import pytest
 
 from crm_batch import helper as helper_module
 from crm_batch.cli import main
-from crm_batch.helper import Helper, Task
+from crm_batch.helper import NO_HELPER, Helper, Task
 from crm_batch.sample import generate
 
 WEEK = "2026-11-23"
@@ -31,6 +31,10 @@ def die_in_helper() -> str:
     if multiprocessing.parent_process() is not None:
         os._exit(1)
     return "main"
+
+
+def loaded(module: str) -> bool:
+    return module in sys.modules
 
 
 def fail() -> None:
@@ -104,6 +108,15 @@ def test_the_report_is_the_same_with_the_helper_as_without(big_register, tmp_pat
     assert len(reports["1"]["数据问题"]) > 1 and len(reports["1"]["罚款明细"]) > 1
 
 
+def test_a_module_preloaded_in_the_helper_is_there_for_the_next_task():
+    module = "crm_batch.report.workbook"  # not one the helper loads when it starts
+    with Helper(start=True) as helper:
+        assert helper.submit(loaded, module).result() is False
+        helper.preload(module)
+        assert helper.submit(loaded, module).result() is True
+    NO_HELPER.preload(module)  # without a helper: nothing to do, and no error
+
+
 def test_the_helper_reads_sheets_and_audits(big_register, monkeypatch):
     """With the helper on, some sheets and the audit really are done in the other process."""
     from crm_batch import pipeline
@@ -122,7 +135,7 @@ def test_the_helper_reads_sheets_and_audits(big_register, monkeypatch):
     week = PlanWeek.containing(__import__("datetime").date(2026, 11, 23))
     with Helper(start=True) as helper:
         pipeline.run([big_register], week, load_rules("real_estate", None), helper=helper)
-    assert "audit_week" in ran and "_read_sheet_alone" in ran
+    assert "audit_week" in ran and "_read_source" in ran
 
 
 def test_a_script_without_a_main_guard_runs_once(big_register, tmp_path):

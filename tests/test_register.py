@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import zipfile
 
 import pytest
 
@@ -258,3 +259,39 @@ def test_data_under_no_header_is_listed_in_the_mapping(tmp_path, rules):
     reg = read_registers([path], rules, REF)
     row = reg.mapping[reg.mapping["列"] == "C"].iloc[0]
     assert row["对应字段"] == "（忽略）" and "没有表头" in row["说明"]
+
+
+def test_sheets_are_sized_by_their_unpacked_parts_largest_first(tmp_path):
+    from crm_batch.ingest.files import sheet_sources
+
+    rows = [[f"客户{i}", f"138{i:08d}"] for i in range(300)]
+    path = write_xlsx(tmp_path / "r.xlsx", {"小": [["姓名", "电话"], *rows[:3]], "大": [["姓名", "电话"], *rows]})
+    sources = sheet_sources(path, max_unpacked_mb=100)
+    assert [s.sheet for s in sources] == ["小", "大"]  # in the workbook's order
+    with zipfile.ZipFile(path) as zf:
+        parts = sorted(i.file_size for i in zf.infolist() if i.filename.startswith("xl/worksheets/"))
+    assert sorted(s.size for s in sources) == parts
+
+
+def test_a_sheet_that_cannot_be_loaded_makes_its_file_unreadable_and_the_rest_is_read(tmp_path, rules):
+    good = write_xlsx(tmp_path / "好.xlsx", {"客户": [HEADER, ["K1", "王建国", "13812345678", "李娜", "2026-10-01"]]})
+    whole = write_xlsx(tmp_path / "whole.xlsx", {"客户": [HEADER, ["K2", "陈静", "13912345678", "李娜", "2026-10-02"]],
+                                                 "跟进": [["姓名", "电话"], ["陈静", "13912345678"]]})
+    damaged = tmp_path / "坏了一张表.xlsx"
+    with zipfile.ZipFile(whole) as src, zipfile.ZipFile(damaged, "w") as dst:
+        for info in src.infolist():
+            if info.filename != "xl/worksheets/sheet2.xml":  # listed in the workbook, but gone
+                dst.writestr(info, src.read(info))
+    whole.unlink()
+    reg = read_registers([good, damaged], rules, REF)
+    assert list(reg.customers["customer_id"]) == ["K1"]  # nothing of the damaged file, not even its good sheet
+    (problem,) = reg.findings.frame().itertuples(index=False)
+    assert problem.代码 == "file-unreadable" and problem.文件 == "坏了一张表.xlsx" and "损坏" in problem.问题
+
+
+def test_an_unreadable_register_survives_the_trip_from_the_helper_process():
+    import pickle
+
+    error = pickle.loads(pickle.dumps(RegisterUnreadable("登记表.xlsx", "文件已损坏")))
+    assert (error.path, error.reason) == ("登记表.xlsx", "文件已损坏")
+    assert str(error) == "无法读取登记表 登记表.xlsx：文件已损坏"

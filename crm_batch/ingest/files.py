@@ -19,9 +19,11 @@ import re
 import struct
 import sys
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import TypeVar
 
 import pandas as pd
 
@@ -37,6 +39,11 @@ EXCEL_ERRORS = {
 }
 ENCRYPTED_STREAMS = {"EncryptionInfo", "EncryptedPackage"}
 PASSWORD_REASON = "工作簿设置了打开密码，请在 Excel 里取消密码后另存再放入"
+# A byte of CSV is about five bytes of sheet XML (<c r="B7" t="inlineStr"><is><t>…</t></is></c>):
+# sizes in the same unit, so the largest piece of work is handed out first.
+CSV_BYTE_WEIGHT = 5
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -49,9 +56,20 @@ class RawSheet:
     first_column: int = 0  # absolute index of cells' column 0 (for column letters)
 
 
-def read_sheets(path: Path, *, csv_encodings: list[str], max_unpacked_mb: int,
-                label: str | None = None) -> list[RawSheet]:
-    """Read every sheet of a register file; raise RegisterUnreadable when it is not one.
+@dataclass(frozen=True)
+class SheetSource:
+    """A part of a register file that is read on its own: one sheet of a workbook, or a whole
+    CSV or HTML file (one table). ``size`` is how many bytes it unpacks to, the work it takes."""
+
+    path: Path
+    label: str
+    sheet: str | None  # a workbook's sheet; None: the file is one table
+    size: int
+
+
+def sheet_sources(path: Path, *, max_unpacked_mb: int, label: str | None = None) -> list[SheetSource]:
+    """What there is to read in a register file, without reading it; raise RegisterUnreadable when it
+    cannot be one (missing, empty, a damaged or oversized archive, a password).
 
     ``label`` names the file in findings (default its name); files of the same name in two
     subfolders need their folder in it (十一月/客户登记表.xlsx) to be told apart.
@@ -60,6 +78,7 @@ def read_sheets(path: Path, *, csv_encodings: list[str], max_unpacked_mb: int,
     try:
         with path.open("rb") as fh:
             head = fh.read(8)
+        file_size = path.stat().st_size
     except FileNotFoundError:
         raise RegisterUnreadable(str(path), "文件不存在") from None
     except OSError as exc:
@@ -67,13 +86,27 @@ def read_sheets(path: Path, *, csv_encodings: list[str], max_unpacked_mb: int,
     if not head:
         raise RegisterUnreadable(str(path), "文件是空的（0 字节）")
     if head.startswith(ZIP_MAGIC):
-        _check_zip(path, max_unpacked_mb)
-        return _read_excel(path, name)
-    if head.startswith(OLE_MAGIC):
+        part_sizes = _check_zip(path, max_unpacked_mb)
+    elif head.startswith(OLE_MAGIC):
         if _is_encrypted_ole(path):
             raise RegisterUnreadable(str(path), PASSWORD_REASON)
-        return _read_excel(path, name)
-    raw = path.read_bytes()
+        part_sizes = {}
+    else:
+        return [SheetSource(path, name, None, file_size * CSV_BYTE_WEIGHT)]
+    names = _excel_call(path, lambda: _fastexcel().read_excel(str(path)).sheet_names)
+    default = file_size // max(len(names), 1)
+    return [SheetSource(path, name, sheet, part_sizes.get(sheet, default)) for sheet in names]
+
+
+def load_sheets(source: SheetSource, *, csv_encodings: list[str]) -> list[RawSheet]:
+    """Read one source into text grids (one, or for a workbook file read whole, one per sheet)."""
+    path, name = source.path, source.label
+    if source.sheet is not None:
+        return [_excel_call(path, lambda: _read_excel_sheet(path, name, source.sheet))]
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise RegisterUnreadable(str(path), f"无法打开（{exc.strerror or exc}）") from None
     if _looks_like_html(raw):
         return [_read_html(path, name, raw, csv_encodings)]
     if _looks_like_xml_spreadsheet(raw):
@@ -81,11 +114,20 @@ def read_sheets(path: Path, *, csv_encodings: list[str], max_unpacked_mb: int,
     return [_read_csv(path, name, raw, csv_encodings)]
 
 
-def _check_zip(path: Path, max_unpacked_mb: int) -> None:
-    """Refuse a truncated archive or one that would unpack to gigabytes, before unpacking."""
+def read_sheets(path: Path, *, csv_encodings: list[str], max_unpacked_mb: int,
+                label: str | None = None) -> list[RawSheet]:
+    """Read every sheet of a register file; raise RegisterUnreadable when it is not one."""
+    sources = sheet_sources(path, max_unpacked_mb=max_unpacked_mb, label=label)
+    return [sheet for source in sources for sheet in load_sheets(source, csv_encodings=csv_encodings)]
+
+
+def _check_zip(path: Path, max_unpacked_mb: int) -> dict[str, int]:
+    """Refuse a truncated archive or one that would unpack to gigabytes, before unpacking.
+    Returns how many bytes each sheet's part unpacks to, by sheet name (empty when unknown)."""
     try:
         with zipfile.ZipFile(path) as zf:
             unpacked = sum(info.file_size for info in zf.infolist())
+            sizes = _sheet_part_sizes(zf) if unpacked <= max_unpacked_mb * 1024 * 1024 else {}
     except (zipfile.BadZipFile, EOFError, ValueError):
         raise RegisterUnreadable(str(path), "文件已损坏（不是完整的 Excel 文件），请重新保存或重新拷贝") from None
     if unpacked > max_unpacked_mb * 1024 * 1024:
@@ -93,6 +135,33 @@ def _check_zip(path: Path, max_unpacked_mb: int) -> None:
             str(path),
             f"解压后超过 {max_unpacked_mb} MB（约 {unpacked // (1024 * 1024)} MB），疑似压缩炸弹，已拒绝读取",
         )
+    return sizes
+
+
+_XLSX_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_XLSX_REL_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+
+
+def _sheet_part_sizes(zf: zipfile.ZipFile) -> dict[str, int]:
+    """Sheet name → unpacked bytes of its part, from xl/workbook.xml and its relationships.
+    Only an estimate of the work: anything unexpected gives an empty answer."""
+    from xml.etree import ElementTree
+
+    try:
+        infos = {info.filename: info for info in zf.infolist()}
+        book, rels = infos.get("xl/workbook.xml"), infos.get("xl/_rels/workbook.xml.rels")
+        if book is None or rels is None or max(book.file_size, rels.file_size) > 4 * 1024 * 1024:
+            return {}
+        targets = {rel.get("Id"): rel.get("Target", "") for rel in ElementTree.fromstring(zf.read(rels))}
+        sizes = {}
+        for sheet in ElementTree.fromstring(zf.read(book)).iter(f"{_XLSX_MAIN}sheet"):
+            target = targets.get(sheet.get(_XLSX_REL_ID), "")
+            part = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+            if part in infos:
+                sizes[sheet.get("name", "")] = infos[part].file_size
+        return sizes
+    except (ElementTree.ParseError, KeyError, zipfile.BadZipFile, EOFError, ValueError, OSError):
+        return {}
 
 
 def _is_encrypted_ole(path: Path) -> bool:
@@ -161,26 +230,31 @@ def _ole_entry_names(path: Path) -> set[str] | None:
         return None
 
 
-def _read_excel(path: Path, name: str) -> list[RawSheet]:
+def _fastexcel():  # noqa: ANN202 - the module
     import fastexcel  # imported here so `--help` stays instant
 
+    return fastexcel
+
+
+def _excel_call(path: Path, call: Callable[[], T]) -> T:
+    """fastexcel raises many kinds of errors; all of them mean the file is not readable."""
     try:
-        reader = fastexcel.read_excel(str(path))
-        sheets = []
-        for sheet_name in reader.sheet_names:
-            sheet = reader.load_sheet(sheet_name, header_row=None, dtypes="string", skip_rows=0)
-            with_errors = getattr(sheet, "to_arrow_with_errors", None)  # fastexcel ≥ 0.12
-            table, errors = with_errors() if with_errors else (sheet.to_arrow(), None)
-            first = sheet.selected_columns[0].absolute_index if sheet.selected_columns else 0
-            cells = _error_values_shown(table, errors)
-            sheets.append(RawSheet(name, sheet_name, cells, first))
-        return sheets
+        return call()
     except MemoryError:
         raise
-    except Exception as exc:  # fastexcel raises many kinds; all mean "not readable"
+    except Exception as exc:
         if re.search(r"password|encrypt", str(exc), re.IGNORECASE):
             raise RegisterUnreadable(str(path), PASSWORD_REASON) from None
         raise RegisterUnreadable(str(path), f"不是有效的 Excel 文件或已损坏（{type(exc).__name__}）") from None
+
+
+def _read_excel_sheet(path: Path, name: str, sheet_name: str) -> RawSheet:
+    reader = _fastexcel().read_excel(str(path))
+    sheet = reader.load_sheet(sheet_name, header_row=None, dtypes="string", skip_rows=0)
+    with_errors = getattr(sheet, "to_arrow_with_errors", None)  # fastexcel ≥ 0.12
+    table, errors = with_errors() if with_errors else (sheet.to_arrow(), None)
+    first = sheet.selected_columns[0].absolute_index if sheet.selected_columns else 0
+    return RawSheet(name, sheet_name, _error_values_shown(table, errors), first)
 
 
 def _error_values_shown(table, errors) -> pd.DataFrame:  # noqa: ANN001 - pyarrow table, fastexcel CellErrors

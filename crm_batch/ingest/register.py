@@ -34,7 +34,15 @@ from crm_batch.fields import (
 from crm_batch.findings import Findings
 from crm_batch.helper import NO_HELPER, Helper, Task
 from crm_batch.ingest import normalise as norm
-from crm_batch.ingest.files import EXCEL_ERRORS, RawSheet, discover, display_name, read_sheets
+from crm_batch.ingest.files import (
+    EXCEL_ERRORS,
+    RawSheet,
+    SheetSource,
+    discover,
+    display_name,
+    load_sheets,
+    sheet_sources,
+)
 from crm_batch.ingest.headers import HeaderLayout, HeaderMatcher, clean_header, find_header
 from crm_batch.rules_config import Rules
 
@@ -88,35 +96,30 @@ def read_registers(
     files = discover(paths)
     matcher = HeaderMatcher(rules)
     outcomes: list[tuple[Path, str, list[Task] | RegisterUnreadable]] = []
-    waiting: list[tuple[RawSheet, list[Task | None], int]] = []  # sheets parsed, not yet handed out
+    waiting: list[tuple[SheetSource, list[Task | None], int]] = []  # sheets not yet handed out
 
     for path in files:
         name = display_name(path, paths)  # 十一月/客户登记表.xlsx and 十二月/客户登记表.xlsx told apart
         if progress:
             progress(f"读取 {name} …")
         try:
-            sheets = read_sheets(
-                path,
-                csv_encodings=rules.ingest["csv_encodings"],
-                max_unpacked_mb=rules.ingest["max_unpacked_mb"],
-                label=name,
-            )
+            sources = sheet_sources(path, max_unpacked_mb=rules.ingest["max_unpacked_mb"], label=name)
         except RegisterUnreadable as exc:
             outcomes.append((path, name, exc))
             continue
-        slots: list[Task | None] = [None] * len(sheets)
-        waiting.extend((sheet, slots, at) for at, sheet in enumerate(sheets))
+        slots: list[Task | None] = [None] * len(sources)
+        waiting.extend((source, slots, at) for at, source in enumerate(sources))
         outcomes.append((path, name, slots))  # type: ignore[arg-type] - every slot is filled below
-    # Every file is parsed first, so the helper can take a sheet whenever it is free. The helper
-    # takes the largest waiting sheet, this process the next largest, until none is left.
+    # The helper takes the largest waiting sheet whenever it is free, this process the next
+    # largest, until none is left. Each loads its sheet from the file itself.
+    waiting.sort(key=lambda w: w[0].size)
     while waiting:
-        waiting.sort(key=lambda w: w[0].cells.size)
         if helper.idle:
-            sheet, slots, at = waiting.pop()
-            slots[at] = helper.submit(_read_sheet_alone, sheet, matcher, rules, reference)
+            source, slots, at = waiting.pop()
+            slots[at] = helper.submit(_read_source, source, matcher, rules, reference)
         if waiting:
-            sheet, slots, at = waiting.pop()
-            slots[at] = NO_HELPER.submit(_read_sheet_alone, sheet, matcher, rules, reference)
+            source, slots, at = waiting.pop()
+            slots[at] = NO_HELPER.submit(_read_source, source, matcher, rules, reference)
             slots[at].result()  # read now: meanwhile the helper may have finished its sheet
 
     findings = Findings()
@@ -126,13 +129,16 @@ def read_registers(
     rows_read = 0
     first_error: Exception | None = None
     for path, name, outcome in outcomes:
+        if not isinstance(outcome, RegisterUnreadable):
+            read = [task.result() for task in outcome]
+            # A sheet that cannot be loaded makes its whole file unreadable, as one damaged archive.
+            outcome = next((r for r in read if isinstance(r, RegisterUnreadable)), read)
         if isinstance(outcome, RegisterUnreadable):
             first_error = first_error or outcome
             findings.add("file-unreadable", file=name, detail=outcome.reason)
             continue
         file_parts: list[_SheetRows] = []
-        for task in outcome:
-            result, sheet_findings, sheet_mappings = task.result()
+        for result, sheet_findings, sheet_mappings in (sheet for pieces in outcome for sheet in pieces):
             findings.extend(sheet_findings)
             mappings.extend(sheet_mappings)
             if result is not None:
@@ -157,13 +163,20 @@ def read_registers(
     return Register(customers, contacts, events, mapping, findings, read_files, rows_read)
 
 
-def _read_sheet_alone(
-    sheet: RawSheet, matcher: HeaderMatcher, rules: Rules, reference: dt.date
-) -> tuple[tuple[_SheetRows, int] | None, Findings, list[pd.DataFrame]]:
-    """One sheet as a task of its own (in the helper process or here): its findings and mappings returned."""
-    findings, mappings = Findings(), []
-    result = _read_sheet(sheet, matcher, rules, reference, findings, mappings)
-    return result, findings, mappings
+def _read_source(
+    source: SheetSource, matcher: HeaderMatcher, rules: Rules, reference: dt.date
+) -> list[tuple[tuple[_SheetRows, int] | None, Findings, list[pd.DataFrame]]] | RegisterUnreadable:
+    """One sheet (or a one-table file) as a task of its own, in the helper process or here: loaded from
+    the file, then read; with each sheet's findings and mappings. Unreadable: the reason, returned."""
+    try:
+        sheets = load_sheets(source, csv_encodings=rules.ingest["csv_encodings"])
+    except RegisterUnreadable as exc:
+        return exc
+    read = []
+    for sheet in sheets:
+        findings, mappings = Findings(), []
+        read.append((_read_sheet(sheet, matcher, rules, reference, findings, mappings), findings, mappings))
+    return read
 
 
 # ---------------------------------------------------------------- one sheet
