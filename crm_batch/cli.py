@@ -119,12 +119,12 @@ def main(argv: Sequence[str] | None = None, base_dir: Path | None = None) -> int
 def _run(args: argparse.Namespace, base_dir: Path) -> int:
     started = time.perf_counter()
     team_rules = args.rules or (base_dir / "rules.toml" if (base_dir / "rules.toml").is_file() else None)
-    rules = load_rules(args.preset, team_rules)
     inputs = list(args.paths) if args.paths else default_inputs(base_dir)
     inputs = [Path(p) for p in inputs]
-    # Started before pandas is loaded here, so the helper process loads it at the same time.
+    # Started before pandas is loaded here (checking the rules loads it), so both processes load it at once.
     helper = Helper(helper_wanted(_size_of(inputs)))
     try:
+        rules = load_rules(args.preset, team_rules)
         from crm_batch import pipeline
         from crm_batch.history import FILE_NAME as HISTORY_FILE
         from crm_batch.history import History

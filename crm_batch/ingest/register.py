@@ -821,20 +821,29 @@ def _contact_links(contacts: pd.DataFrame, customers: pd.DataFrame, aliases: pd.
     unambiguous name + agent when one side has no phone."""
     if contacts.empty or customers.empty:
         return pd.Series(pd.NA, index=contacts.index, dtype="string")
-    ids = customers["customer_id"].astype("string")
+    people = customers[["customer_id", "name", "phone", "agent"]]
+    ids = people["customer_id"].astype("string")
     known_ids = pd.concat([pd.Series(ids.to_numpy(), index=ids.to_numpy(), dtype="string"), aliases])
-    by_id = contacts["customer_id"].map(known_ids[~known_ids.index.duplicated()])
-    phones = customers.dropna(subset=["phone"]).drop_duplicates("phone").set_index("phone")["customer_id"]
-    by_phone = contacts["phone"].map(phones)
-    name_agent = customers.dropna(subset=["name"]).assign(
+    by_id = _lookup(contacts["customer_id"], known_ids[~known_ids.index.duplicated()])
+    phones = people.dropna(subset=["phone"]).drop_duplicates("phone").set_index("phone")["customer_id"]
+    by_phone = _lookup(contacts["phone"], phones)
+    name_agent = people.dropna(subset=["name"]).assign(
         _k=lambda f: f["name"] + "|" + f["agent"].fillna("")
     ).drop_duplicates("_k", keep=False).set_index("_k")["customer_id"]
     contact_key = contacts["name"] + "|" + contacts["agent"].fillna("")
     # Two different phones mean two people: name + agent links only when one side has no phone.
-    by_name = contact_key.map(name_agent)
-    customer_phone = by_name.map(customers.drop_duplicates("customer_id").set_index("customer_id")["phone"])
+    by_name = _lookup(contact_key, name_agent)
+    customer_phone = _lookup(by_name, people.drop_duplicates("customer_id").set_index("customer_id")["phone"])
     by_name = by_name.where(contacts["phone"].isna() | customer_phone.isna())
     return by_id.fillna(by_phone).fillna(by_name).astype("string")
+
+
+def _lookup(keys: pd.Series, table: pd.Series) -> pd.Series:
+    """``table[key]`` for each text key, missing where the key is missing or not in ``table`` (whose
+    index holds distinct texts); ``keys.map(table)`` by Arrow's hash lookup, many times faster."""
+    where = pc.index_in(pa.array(keys.astype("string").array), value_set=pa.array(table.index.astype("string").array))
+    found = pa.array(table.astype("string").array).take(where)
+    return pd.Series(found.to_pandas(types_mapper=lambda _type: pd.StringDtype("pyarrow")).array, index=keys.index)
 
 
 def _link_contacts(contacts: pd.DataFrame, linked: pd.Series, findings: Findings) -> pd.DataFrame:
