@@ -60,3 +60,15 @@ def rows_by_id(customers: pd.DataFrame, ids: pd.Series) -> np.ndarray:
     position = pd.Series(customers.index, index=customers["customer_id"].to_numpy())
     position = position[~position.index.duplicated()]
     return position.reindex(pd.Series(ids).to_numpy()).to_numpy()
+
+
+def mark_patterns(marks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows of a boolean matrix (customers × flags or fields), and which of them each row is.
+
+    Customers share a few patterns (the same fields left blank, the same flags fired), so a rule
+    that turns a pattern into text does it once per pattern: ``texts[which]`` then gives every row's.
+    """
+    if marks.shape[1] == 0:
+        return np.zeros((1, 0), dtype=bool), np.zeros(len(marks), dtype=np.intp)
+    packed, which = np.unique(np.packbits(marks, axis=1), axis=0, return_inverse=True)
+    return np.unpackbits(packed, axis=1)[:, :marks.shape[1]].astype(bool), which.ravel()

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from crm_batch.fields import label
-from crm_batch.rules import column, date_column, key_account, last_contact
+from crm_batch.rules import column, date_column, key_account, last_contact, mark_patterns
 from crm_batch.rules.completeness import LOST_STAGE, OWNER_STAGES
 from crm_batch.rules_config import Rules
 
@@ -148,19 +148,31 @@ def _combine(
 ) -> pd.DataFrame:
     """One row per customer: the fired flags in order of weight, the highest risk, actions and reasons."""
     cfg = rules["churn"]
-    names = pd.Series("", index=index, dtype="string")
-    reasons = pd.Series("", index=index, dtype="string")
-    actions = pd.Series("", index=index, dtype="string")
-    rank = pd.Series(len(RISK_ORDER), index=index)
-    for name in FLAG_ORDER:
-        fired, reason = flags[name]
-        fired = fired.fillna(False).astype(bool)
-        setting = cfg["flags"][name]
-        names = names.mask(fired, names + "、" + name)
-        reasons = reasons.mask(fired, reasons + "；" + name + "：" + reason.fillna(""))
-        actions = actions.mask(fired & ~actions.str.contains(setting["action"], regex=False),
-                               actions + "；" + setting["action"])
-        rank = rank.mask(fired, np.minimum(rank, RISK_ORDER.index(setting["risk"])))
+    fired = np.column_stack([flags[name][0].fillna(False).astype(bool).to_numpy() for name in FLAG_ORDER])
+    # Names, actions and risk depend only on which flags fired: worked out once per pattern.
+    patterns, which = mark_patterns(fired)
+    pattern_names, pattern_actions, pattern_ranks = [], [], []
+    for row in patterns:
+        on = [name for name, hit in zip(FLAG_ORDER, row, strict=True) if hit]
+        pattern_names.append("、".join(on))
+        actions = ""
+        for name in on:  # an action already named (换人跟进 within 换人跟进并上报) is not repeated
+            action = cfg["flags"][name]["action"]
+            if action not in actions:
+                actions += "；" + action
+        pattern_actions.append(actions.lstrip("；"))
+        pattern_ranks.append(min([RISK_ORDER.index(cfg["flags"][name]["risk"]) for name in on],
+                                 default=len(RISK_ORDER)))
+    names = pd.Series(np.array(pattern_names, dtype=object)[which], index=index, dtype="string")
+    actions = pd.Series(np.array(pattern_actions, dtype=object)[which], index=index, dtype="string")
+    rank = pd.Series(np.array(pattern_ranks, dtype="int64")[which], index=index)
+    # The reasons carry each customer's own facts: joined for the flagged customers only.
+    reasons = np.full(len(index), "", dtype=object)
+    for column_at, name in enumerate(FLAG_ORDER):
+        hit = fired[:, column_at]
+        if hit.any():
+            reasons[hit] += "；" + name + "：" + flags[name][1][hit].fillna("").to_numpy(dtype=object)
+    reasons = pd.Series(reasons, index=index, dtype="string")
     flagged = names != ""
     escalate = flagged & (grade.isin(cfg["escalate_grades"]).fillna(False) | key) & (rank > 0)
     reasons = reasons.mask(escalate, reasons + "；" + np.where(key, "大客户", grade.fillna("") + " 级客户")
@@ -168,8 +180,8 @@ def _combine(
     rank = rank.mask(escalate, 0)
     risk = pd.Series(np.array([*RISK_ORDER, ""], dtype=object)[rank.to_numpy()], index=index)
     return pd.DataFrame({
-        "alerts": names.str.lstrip("、").where(flagged),
+        "alerts": names.where(flagged),
         "risk": risk.where(flagged),
-        "action": actions.str.lstrip("；").where(flagged),
+        "action": actions.where(flagged),
         "churn_reason": reasons.str.lstrip("；").where(flagged),
     }, index=index)

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from crm_batch.fields import FIELDS
-from crm_batch.rules import column
+from crm_batch.rules import column, mark_patterns
 from crm_batch.rules_config import Rules
 
 FIELD_BY_LABEL = {f.label: f.key for f in FIELDS.values()}
@@ -113,17 +113,10 @@ def assess_completeness(customers: pd.DataFrame, stages: pd.DataFrame, rules: Ru
 
 
 def _listed(marks: np.ndarray, labels: list[str]) -> np.ndarray:
-    """Per row of a boolean matrix, the labels of its marked columns joined by 、 ("" for none).
-
-    Rows share a few patterns (the same fields left blank), so each pattern is joined once.
-    """
-    if marks.shape[1] == 0:
-        return np.full(len(marks), "", dtype=object)
-    patterns, inverse = np.unique(np.packbits(marks, axis=1), axis=0, return_inverse=True)
-    unpacked = np.unpackbits(patterns, axis=1)[:, :len(labels)].astype(bool)
-    texts = np.array(["、".join(label for label, on in zip(labels, row, strict=True) if on) for row in unpacked],
-                     dtype=object)
-    return texts[inverse.ravel()]
+    """Per row of a boolean matrix, the labels of its marked columns joined by 、 ("" for none)."""
+    patterns, which = mark_patterns(marks)
+    texts = [("、".join(label for label, on in zip(labels, row, strict=True) if on)) for row in patterns]
+    return np.array(texts, dtype=object)[which]
 
 
 def _is_filled(values: pd.Series) -> pd.Series:
