@@ -25,6 +25,7 @@ import pandas as pd
 
 from crm_batch.calendar import WEEKDAYS
 from crm_batch.errors import TemplateInvalid
+from crm_batch.ingest.normalise import WHITESPACE, regex_text
 from crm_batch.rules_config import Rules
 
 # A name that already carries a form of address is used as it is (王先生, 李总).
@@ -36,7 +37,7 @@ DRAFT_COLUMNS = ("action_type", "salutation", "agent", "occasion", "date", "deta
 # The variables every template may use; templates/README.md documents them.
 TEMPLATE_VARIABLES = ("salutation", "agent", "company", "occasion", "date", "weekday", "detail")
 
-_HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"  # literal characters: RE2 has no \u escape
 _CHINESE_NAME = rf"[{_HAN}·•]+"
 # 王** / 王某某 / 欧阳XX: the register hides the given name; the surname is still usable.
 _MASKED_NAME = rf"[{_HAN}]{{1,2}}[*＊×xX○〇]+"
@@ -51,26 +52,28 @@ def salutation(name: pd.Series, gender: pd.Series, compound_surnames: Sequence[s
     does not start with a letter (a number, a formula), becomes “您”.
     """
     # Notes written into the name cell (王建国(老客户), 张三/李四) are not part of how one is addressed.
-    text = (name.astype("string").str.replace(r"[（(【\[][^）)】\]]*[）)】\]]", "", regex=True)
-            .str.split(r"[/／、,，;；]").str[0].str.strip())
+    # ArrowDtype text, so every pattern runs in RE2 (non-ASCII classes as literal characters).
+    text = (regex_text(name).str.replace(r"[（(【\[][^）)】\]]*[）)】\]]", "", regex=True)
+            .str.replace(r"(?s)[/／、,，;；].*", "", regex=True).str.strip())
     sex = pd.Series(gender.astype("string").to_numpy(), index=name.index, dtype="string")
     is_man = sex.eq("男").fillna(False).astype(bool)
     is_woman = sex.eq("女").fillna(False).astype(bool)
     known = is_man | is_woman
 
-    packed = text.str.replace(r"\s+", "", regex=True)
-    chinese = packed.str.fullmatch(_CHINESE_NAME).fillna(False).astype(bool)
-    masked = packed.str.fullmatch(_MASKED_NAME).fillna(False).astype(bool) & ~chinese
-    titled = packed.str.endswith(TITLES).fillna(False).astype(bool) & (chinese | masked)
+    packed = text.str.replace(WHITESPACE, "", regex=True)
+    chinese = _flag(packed.str.fullmatch(_CHINESE_NAME))
+    masked = _flag(packed.str.fullmatch(_MASKED_NAME)) & ~chinese
+    titled = _flag(packed.str.endswith(TITLES)) & (chinese | masked)
     # Any other script is used as written, provided it starts with a letter.
-    foreign = text.str.match(r"[^\W\d_]").fillna(False).astype(bool) & ~chinese & ~masked
+    foreign = _flag(text.str.match(r"\pL")) & ~chinese & ~masked
 
     compound = "|".join(sorted(map(re.escape, compound_surnames), key=len, reverse=True))
     surname = pd.Series(pd.NA, index=name.index, dtype="string")
     if compound:
         surname = packed.str.extract(f"^({compound})", expand=False).astype("string")
-    surname = surname.fillna(packed.str[:1])
+    surname = surname.fillna(packed.str[:1].astype("string"))
     title = pd.Series("女士", index=name.index, dtype="string").mask(is_man, "先生")
+    text, packed = text.astype("string"), packed.astype("string")
 
     result = pd.Series(FALLBACK_SALUTATION, index=name.index, dtype="string")
     result = result.mask(foreign, text)
@@ -78,6 +81,10 @@ def salutation(name: pd.Series, gender: pd.Series, compound_surnames: Sequence[s
     result = result.mask((chinese | masked) & known, surname + title)
     result = result.mask(titled, packed)
     return result.fillna(FALLBACK_SALUTATION)
+
+
+def _flag(matched: pd.Series) -> pd.Series:
+    return matched.fillna(False).astype(bool)
 
 
 def builtin_template_dir() -> Path:
