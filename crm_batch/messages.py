@@ -12,6 +12,7 @@ occasion, date, detail): a solar term greets every customer of every agent, and
 
 from __future__ import annotations
 
+import functools
 import re
 import traceback
 from collections.abc import Mapping, Sequence
@@ -153,9 +154,16 @@ def _text(values: pd.Series) -> pd.Series:
 
 
 def _environment(template_dirs: Sequence[Path]) -> jinja2.Environment:
+    """One environment per list of folders, so a template checked at the start is compiled once a run
+    (jinja reloads a template whose file has changed since)."""
+    return _environment_for(tuple(str(d) for d in template_dirs))
+
+
+@functools.lru_cache(maxsize=8)
+def _environment_for(template_dirs: tuple[str, ...]) -> jinja2.Environment:
     return jinja2.Environment(
         # utf-8-sig: Notepad's "UTF-8" adds a byte-order mark that would otherwise start every draft.
-        loader=jinja2.FileSystemLoader([str(d) for d in template_dirs], encoding="utf-8-sig"),
+        loader=jinja2.FileSystemLoader(list(template_dirs), encoding="utf-8-sig"),
         undefined=jinja2.StrictUndefined,
         autoescape=False,
         keep_trailing_newline=False,

@@ -42,12 +42,20 @@ def _day(value: pd.Series) -> pd.Series:
 
 
 def _rows(cust: pd.Index | np.ndarray, date, action_type: str | pd.Series, reason, occasion=None, detail=None):
-    frame = pd.DataFrame({"cust": np.asarray(cust), "date": pd.to_datetime(np.asarray(date)).normalize()})
-    frame["action_type"] = action_type if isinstance(action_type, str) else np.asarray(action_type)
-    for key, value in (("reason", reason), ("occasion", occasion), ("detail", detail)):
-        frame[key] = pd.Series(np.asarray(value, dtype=object) if value is not None and not isinstance(value, str)
-                               else value, index=frame.index, dtype="string")
-    return frame[LONG_COLUMNS]
+    n = len(cust)
+
+    def text(value) -> pd.Series:  # noqa: ANN001 - a text, None, or one value per row
+        if value is None or isinstance(value, str):
+            value = np.full(n, value, dtype=object)
+        return pd.Series(np.asarray(value, dtype=object), dtype="string")
+
+    action_type = np.full(n, action_type, dtype=object) if isinstance(action_type, str) else action_type
+    # One constructor for the whole frame: ~15 calls a week, and column-by-column assignment costs more.
+    return pd.DataFrame({
+        "cust": np.asarray(cust), "date": pd.to_datetime(np.asarray(date)).normalize(),
+        "action_type": pd.Series(np.asarray(action_type, dtype=object), dtype="str"),
+        "reason": text(reason), "occasion": text(occasion), "detail": text(detail),
+    })
 
 
 def _stack(parts: list[pd.DataFrame]) -> pd.DataFrame:
