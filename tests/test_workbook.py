@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import zipfile
 
 import openpyxl
 import pytest
@@ -140,7 +141,8 @@ def test_cell_values_survive_the_writer_exactly(tmp_path):
         "when": pd.to_datetime(["1900-01-01 00:00", "1900-03-01 00:00", "2100-12-31 00:00", "2026-11-23 14:30",
                                 None, None, None, None]),
         "money": [1234.5, math.inf, math.nan, 0.1 + 0.2, -7, None, 3, 1e20],
-        "phone": ["013812345678", "+8613812345678", "备注_x000D_原样", None, None, None, None, None],
+        "phone": ["013812345678", "+8613812345678", "备注_x000D_原样", "\t前面是制表符", "后面是换行\n",
+                  " 前面一个空格", "中间 的 空格", None],
     })
     columns = [Column("文本", "text", "wrap"), Column("日期", "when", "datetime"), Column("金额", "money", "money"),
                Column("电话", "phone"), Column("不存在的列", "missing")]
@@ -158,10 +160,15 @@ def test_cell_values_survive_the_writer_exactly(tmp_path):
     assert [ws.cell(row, 3).value for row in range(2, 10)] == [1234.5, None, None, 0.1 + 0.2, -7, None, 3, 1e20]
     assert ws.cell(2, 3).number_format == "¥#,##0"
     assert [ws.cell(row, 4).value for row in (2, 3)] == ["013812345678", "+8613812345678"]
+    # Whitespace at the ends of a text survives (xml:space="preserve" on exactly those cells).
+    padded = ["\t前面是制表符", "后面是换行\n", " 前面一个空格", "中间 的 空格"]
+    assert [ws.cell(row, 4).value for row in range(5, 9)] == padded
+    with zipfile.ZipFile(path) as zf:  # Excel itself drops those spaces without the attribute
+        xml = zf.read("xl/worksheets/sheet1.xml").decode("utf-8")
+    assert all(re.search(rf'<c r="D{row}"[^>]*><is><t xml:space="preserve">', xml) for row in (5, 6, 7))
+    assert re.search(r'<c r="D8"[^>]*><is><t>中间', xml)
     # Excel (and LibreOffice) read _x000D_ as an escaped carriage return: written text saying it is escaped.
-    import zipfile
-
-    assert "备注_x005F_x000D_原样" in zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml").decode()
+    assert "备注_x005F_x000D_原样" in xml
     assert ws.row_dimensions[1].height == 30 and ws.row_dimensions[9].height == 28  # two lines
     # The block's rows come after the table's, written by xlsxwriter: title, header, one row.
     assert [ws.cell(r, 1).value for r in (11, 12, 13)] == ["附表", "名称", "甲"] and ws.cell(13, 2).value == 2
@@ -169,8 +176,6 @@ def test_cell_values_survive_the_writer_exactly(tmp_path):
 
 
 def test_a_table_longer_than_excel_allows_ends_with_a_note_not_a_broken_file(tmp_path):
-    import zipfile
-
     import numpy as np
     import pandas as pd
 
@@ -189,8 +194,6 @@ def test_a_table_longer_than_excel_allows_ends_with_a_note_not_a_broken_file(tmp
 
 def test_columns_in_several_arrow_chunks_are_written_whole_and_the_zip_is_valid(tmp_path):
     # A column assembled by concat is a chunked arrow array; its rows' XML comes out of each chunk's buffer.
-    import zipfile
-
     import pandas as pd
     import pyarrow as pa
     import xlsxwriter.workbook
