@@ -101,10 +101,11 @@ def windows_locking(monkeypatch):
 
 def fail_zip_write_after(monkeypatch, parts: int, error: BaseException) -> list[int]:
     """Make the workbook's zip writer fail after ``parts`` parts were written (xlsxwriter adds each
-    XML part with ZipFile.write, or writestr when it works in memory; nothing else in a run writes
-    a zip)."""
+    XML part to its ZipFile, ours for the save, with write, or writestr when it works in memory;
+    zipfile's own are covered too, for a workbook too large for a plain zip)."""
+    from crm_batch.report import workbook
+
     written = [0]
-    real_write, real_writestr = zipfile.ZipFile.write, zipfile.ZipFile.writestr
 
     def counted(real):  # noqa: ANN001, ANN202
         def wrapper(self, *args, **kwargs):  # noqa: ANN001, ANN202
@@ -114,8 +115,9 @@ def fail_zip_write_after(monkeypatch, parts: int, error: BaseException) -> list[
             return real(self, *args, **kwargs)
         return wrapper
 
-    monkeypatch.setattr(zipfile.ZipFile, "write", counted(real_write))
-    monkeypatch.setattr(zipfile.ZipFile, "writestr", counted(real_writestr))
+    for zip_class in (workbook._ThreadedZip, zipfile.ZipFile):
+        monkeypatch.setattr(zip_class, "write", counted(zip_class.write))
+        monkeypatch.setattr(zip_class, "writestr", counted(zip_class.writestr))
     return written
 
 

@@ -210,5 +210,29 @@ def test_columns_in_several_arrow_chunks_are_written_whole_and_the_zip_is_valid(
     with zipfile.ZipFile(path) as packed:
         assert packed.testzip() is None
         assert {i.compress_type for i in packed.infolist()} == {zipfile.ZIP_DEFLATED}
-    # The faster deflate level applies to our save only: xlsxwriter's own ZipFile is back afterwards.
+    # Our threaded zip applies to our save only: xlsxwriter's own ZipFile is back afterwards.
     assert xlsxwriter.workbook.ZipFile is zipfile.ZipFile and 1 <= ZIP_LEVEL <= 9
+
+
+@pytest.mark.parametrize("zip64", [False, True], ids=["plain-zip", "past-4-GB-via-zipfile"])
+def test_the_zip_holds_every_part_whole_in_both_ways_of_writing_it(tmp_path, monkeypatch, zip64):
+    import pandas as pd
+
+    from crm_batch.report import workbook
+    from crm_batch.report.workbook import Column, Table, write_workbook
+
+    if zip64:  # a workbook past what a plain zip can count goes through zipfile (with ZIP64 where needed)
+        monkeypatch.setattr(workbook, "ZIP32_LIMIT", 1000)
+    frame = pd.DataFrame({"name": [f"客户{i}" for i in range(3000)], "n": range(3000)})
+    tables = [Table("甲", [Column("姓名", "name"), Column("次数", "n", "int")], frame),
+              Table("乙", [Column("姓名", "name")], frame.head(2))]
+    path = write_workbook(tmp_path / "t.xlsx", tables)
+    with zipfile.ZipFile(path) as packed:
+        assert packed.testzip() is None  # every CRC and size right
+        names = packed.namelist()
+        assert {"[Content_Types].xml", "xl/workbook.xml", "xl/worksheets/sheet1.xml",
+                "xl/worksheets/sheet2.xml"} <= set(names)
+        assert len(names) == len(set(names))
+        assert all(i.date_time == (1980, 1, 31, 0, 0, 0) for i in packed.infolist())
+    book = openpyxl.load_workbook(path)
+    assert [book["甲"].cell(3001, 1).value, book["甲"].cell(3001, 2).value, book["乙"].max_row] == ["客户2999", 2999, 3]
