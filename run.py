@@ -146,4 +146,6 @@ if __name__ == "__main__":
                 input("\n按回车键关闭窗口…")
             except EOFError:
                 pass
+    if "crm_batch.cli" in sys.modules and "pytest" not in sys.modules:  # the job ran here, not the tests
+        sys.modules["crm_batch.cli"].exit_at_once(code)
     sys.exit(code)

@@ -1,4 +1,4 @@
-from crm_batch.cli import main
+from crm_batch.cli import exit_at_once, main
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    exit_at_once(main())

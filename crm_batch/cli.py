@@ -9,11 +9,13 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import os
 import re
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from crm_batch.calendar import PlanWeek
 from crm_batch.errors import CrmBatchError, NoInput
@@ -100,6 +102,15 @@ def default_inputs(base_dir: Path) -> list[Path]:
 
 def _say(message: str) -> None:
     print(message, flush=True)
+
+
+def exit_at_once(code: int) -> NoReturn:
+    """End the process once the job is done (report written, history closed): the system takes back
+    its memory in one go, where Python's own shutdown frees the tables object by object (~0.2 s at
+    10,000 customers). For the command-line entry points only, never inside a caller's process."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def main(argv: Sequence[str] | None = None, base_dir: Path | None = None) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import sys
 from pathlib import Path
@@ -324,6 +325,24 @@ def test_unreadable_file_exits_2_with_a_chinese_message(tmp_path):
     assert "坏文件.xlsx" in result.stderr and "损坏" in result.stderr
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "o").exists()
+
+
+def test_run_py_ends_at_once_with_everything_written_and_said(office_register, tmp_path):
+    # The entry points end without Python's shutdown (cli.exit_at_once): the report, the week's history
+    # and every console line must all be out before that.
+    import sqlite3
+
+    from crm_batch.history import FILE_NAME
+
+    out = tmp_path / "o"
+    result = subprocess.run([sys.executable, str(ROOT / "run.py"), str(office_register), "--out", str(out),
+                             "--week", "2026-11-23"], capture_output=True, text=True, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.rstrip().splitlines()[-1] == f"报告：{(out / REPORT).resolve()}"
+    assert openpyxl.load_workbook(out / REPORT)["本周行动"].max_row > 1
+    with contextlib.closing(sqlite3.connect(out / FILE_NAME)) as history:
+        assert history.execute("SELECT week FROM runs").fetchall() == [("2026-W48",)]
+        assert history.execute("SELECT COUNT(*) FROM grades").fetchone()[0] > 0
 
 
 def test_an_unreadable_file_among_several_is_reported_and_the_rest_run(office_register, tmp_path):
