@@ -17,6 +17,7 @@ measurement could not run.
 from __future__ import annotations
 
 import argparse
+import compileall
 import datetime as dt
 import json
 import os
@@ -97,13 +98,19 @@ def generator_params(size: Size) -> dict[str, Any]:
 
 
 def snapshot_code(into: Path) -> Path:
-    """A copy of the code the job runs (the package, templates, team rules), taken once."""
+    """A copy of the code the job runs (the package, templates, team rules), taken once.
+
+    Its modules are compiled once, as Python caches them (__pycache__) on a user's machine at the
+    first run; otherwise, where PYTHONDONTWRITEBYTECODE is set, every run would compile them again
+    (~0.1 s per process) while the floor's libraries come precompiled.
+    """
     for name in CODE_PATHS:
         source = ROOT / name
         if source.is_dir():
             shutil.copytree(source, into / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
         elif source.is_file():
             shutil.copy2(source, into / name)
+    compileall.compile_dir(into / "crm_batch", quiet=1)
     return into
 
 
