@@ -295,3 +295,17 @@ def test_an_unreadable_register_survives_the_trip_from_the_helper_process():
     error = pickle.loads(pickle.dumps(RegisterUnreadable("登记表.xlsx", "文件已损坏")))
     assert (error.path, error.reason) == ("登记表.xlsx", "文件已损坏")
     assert str(error) == "无法读取登记表 登记表.xlsx：文件已损坏"
+
+
+def test_rows_shifted_right_or_left_are_set_aside_and_an_empty_row_is_not(tmp_path, rules):
+    reg = read(tmp_path, [
+        ["K1", "王建国", "13812345678", "李娜", "2026-10-01", None],
+        ["K3", None, "赵六", "13900001111", "李娜", "2026-10-03"],  # every value one column right
+        ["王五", "13800002222", "李娜", "2026-10-04", None, None],  # one column left
+        ["K9", "周七", None, "李娜", None, None],  # no phone or date at all: nothing to shift
+    ], rules)
+    assert list(reg.customers["customer_id"]) == ["K1", "K9"]
+    shifted = reg.findings.frame().query("代码 == 'row-shifted'")
+    assert list(shifted["行号"]) == [3, 4]
+    assert list(shifted["问题"]) == ["整行疑似错位一列（电话、日期等值整体向右偏了一列）",
+                                     "整行疑似错位一列（电话、日期等值整体向左偏了一列）"]

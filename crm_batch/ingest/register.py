@@ -481,20 +481,27 @@ def _shifted_rows(body: pd.DataFrame, layout: HeaderLayout, rules: Rules) -> tup
     if len(typed) < 2:
         return none, pd.Series("", index=body.index, dtype="string")
     typed = [(c, k) for c, k in typed if c in body.columns]
-    needed = {c + step for c, _ in typed for step in (-1, 0, 1)} & set(body.columns)
-    cleaned = _stacked(norm.clean_text, {c: body[c] for c in sorted(needed)})
+    cleaned = _stacked(norm.clean_text, {c: body[c] for c, _ in typed})
     present = pd.DataFrame({c: body[c].notna() for c, _ in typed})
     here = pd.DataFrame({c: _fits(cleaned[c], k, rules) for c, k in typed})
     bad = (present & ~here).sum(axis=1)
+    # Only a row with at least half its typed values out of shape can be shifted: its neighbours'
+    # shapes are checked for those rows alone (a handful in a sound register).
+    candidate = bad * 2 >= present.sum(axis=1)
     detail = pd.Series("", index=body.index, dtype="string")
     shifted = none.copy()
+    if not candidate.any():
+        return shifted, detail
+    rows, here = body[candidate], here[candidate]
+    neighbours = {c + step for c, _ in typed for step in (-1, 1)} & set(body.columns)
+    cleaned = _stacked(norm.clean_text, {c: rows[c] for c in sorted(neighbours)})
     for step, words in ((1, "右"), (-1, "左")):
-        rescued = pd.Series(0, index=body.index)
+        rescued = pd.Series(0, index=rows.index)
         for col, kind in typed:
             neighbour = col + step
             if neighbour in cleaned:
                 rescued += (~here[col] & _fits(cleaned[neighbour], kind, rules)).astype(int)
-        hit = (rescued >= 2) & (bad * 2 >= present.sum(axis=1)) & ~shifted
+        hit = (rescued >= 2).reindex(body.index, fill_value=False) & ~shifted
         detail = detail.mask(hit, f"电话、日期等值整体向{words}偏了一列")
         shifted |= hit
     return shifted, detail
