@@ -20,6 +20,8 @@ STARTED_AT = time.time()  # before any other import: bench.py counts interpreter
 STARTED = time.perf_counter()
 
 import argparse  # noqa: E402 - the clocks above must start first
+import importlib.abc  # noqa: E402
+import importlib.machinery  # noqa: E402
 import io  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
@@ -27,6 +29,7 @@ import pickle  # noqa: E402
 import sys  # noqa: E402
 from collections.abc import Callable, Iterator  # noqa: E402
 from pathlib import Path  # noqa: E402
+from types import ModuleType  # noqa: E402
 from typing import Any  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,8 +38,6 @@ CSV_ENCODINGS = ("utf-8-sig", "gb18030")  # what the generator and Chinese teams
 # The real writer's options: register text stays text.
 WRITER_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
 
-PROBED_MODULES = ("crm_batch.ingest.register", "crm_batch.history", "crm_batch.pipeline",
-                  "crm_batch.report.sheets", "crm_batch.report.workbook")
 
 # A report as plain cells: (sheet name, rows), a blank cell is None.
 ReportCells = list[tuple[str, list[list[Any]]]]
@@ -68,12 +69,14 @@ class LineClock(io.TextIOBase):
 
 
 class Probes:
-    """Time named project functions by wrapping them where they are looked up; nothing else changes."""
+    """Time named project functions, wrapped as their module finishes loading: the job imports its
+    modules in its own order (the CLI starts its helper process before pandas loads), as under run.py."""
 
     def __init__(self) -> None:
         self.seconds: dict[str, float] = {}
         self.calls: dict[str, int] = {}
         self.stages: dict[str, str] = {}
+        self._wanted: dict[str, list[tuple[str | None, str, str, str]]] = {}
 
     def _timed(self, label: str, function: Callable[..., Any]) -> Callable[..., Any]:
         def timed(*args: Any, **kwargs: Any) -> Any:
@@ -87,22 +90,41 @@ class Probes:
         return timed
 
     def function(self, module: str, name: str, label: str, stage: str) -> None:
-        """Wrap ``module.name`` in every crm_batch module that imported it by name."""
-        original = getattr(sys.modules.get(module), name, None)
-        if original is None:
-            return  # renamed or moved: the probe reports nothing rather than failing the benchmark
-        self.stages[label] = stage
-        timed = self._timed(label, original)
-        for loaded_name, loaded in list(sys.modules.items()):
-            if loaded_name.startswith("crm_batch") and getattr(loaded, name, None) is original:
-                setattr(loaded, name, timed)
+        """Wrap ``module.name`` before anything imports it by name."""
+        self._wanted.setdefault(module, []).append((None, name, label, stage))
 
     def method(self, module: str, cls: str, name: str, label: str, stage: str) -> None:
-        owner = getattr(sys.modules.get(module), cls, None)
-        original = getattr(owner, name, None)
-        if owner is not None and original is not None:
+        self._wanted.setdefault(module, []).append((cls, name, label, stage))
+
+    def _wrap(self, module: ModuleType) -> None:
+        for cls, name, label, stage in self._wanted.get(module.__name__, []):
+            owner = getattr(module, cls, None) if cls else module
+            original = getattr(owner, name, None)
+            if original is None:
+                continue  # renamed or moved: the probe reports nothing rather than failing the benchmark
             self.stages[label] = stage
             setattr(owner, name, self._timed(label, original))
+
+    def install(self) -> None:
+        """Wrap each probed module's functions right after it is first executed."""
+        probes = self
+
+        class Finder(importlib.abc.MetaPathFinder):
+            def find_spec(self, name: str, path: Any, target: Any = None) -> Any:
+                if name not in probes._wanted:
+                    return None
+                spec = importlib.machinery.PathFinder.find_spec(name, path, target)
+                if spec is not None and spec.loader is not None:
+                    execute = spec.loader.exec_module
+
+                    def exec_module(module: ModuleType) -> None:
+                        execute(module)
+                        probes._wrap(module)
+
+                    spec.loader.exec_module = exec_module  # type: ignore[method-assign]
+                return spec
+
+        sys.meta_path.insert(0, Finder())
 
 
 def measure_full(inputs: Path, out: Path, week: str, root: Path) -> dict[str, Any]:
@@ -111,17 +133,13 @@ def measure_full(inputs: Path, out: Path, week: str, root: Path) -> dict[str, An
     ``root`` holds the crm_batch package and templates/ (bench.py passes a snapshot of the checkout).
     """
     sys.path.insert(0, str(root))
-    import importlib
-
-    for module in PROBED_MODULES:  # loaded now so the probes can reach them; cli.main would load them anyway
-        importlib.import_module(module)
-    from crm_batch.cli import main
-
     probes = Probes()
     probes.function("crm_batch.ingest.files", "load_sheets", "解析文件 load_sheets（主进程部分）", "read")
     probes.function("crm_batch.report.sheets", "weekly_tables", "整理报表 weekly_tables", "write")
     probes.function("crm_batch.report.workbook", "write_workbook", "写工作簿 write_workbook", "write")
     probes.method("crm_batch.history", "History", "save", "保存历史 History.save", "write")
+    probes.install()
+    from crm_batch.cli import main
 
     clock = LineClock()
     real_stdout, sys.stdout = sys.stdout, clock
