@@ -8,6 +8,11 @@ all its digits and the normalisers see exactly what the register shows,
 Excel's error values (``#N/A``) included. Row ``i`` of a grid is Excel row
 ``i + 1``; columns keep their positions, but columns with nothing in them are
 left out (a stray mark in column XFD must not make 16,384 columns to scan).
+
+A file is first listed as sheet sources (``sheet_sources``: each sheet of a
+workbook, or the whole of a CSV or HTML table, with the bytes it unpacks to),
+then each source is loaded on its own (``load_sheets``), by whichever process
+reads it.
 """
 
 from __future__ import annotations
@@ -112,13 +117,6 @@ def load_sheets(source: SheetSource, *, csv_encodings: list[str]) -> list[RawShe
     if _looks_like_xml_spreadsheet(raw):
         raise RegisterUnreadable(str(path), "这是 Excel 2003 XML 表格，请在 Excel 里打开后另存为 .xlsx 再放入")
     return [_read_csv(path, name, raw, csv_encodings)]
-
-
-def read_sheets(path: Path, *, csv_encodings: list[str], max_unpacked_mb: int,
-                label: str | None = None) -> list[RawSheet]:
-    """Read every sheet of a register file; raise RegisterUnreadable when it is not one."""
-    sources = sheet_sources(path, max_unpacked_mb=max_unpacked_mb, label=label)
-    return [sheet for source in sources for sheet in load_sheets(source, csv_encodings=csv_encodings)]
 
 
 def _check_zip(path: Path, max_unpacked_mb: int) -> dict[str, int]:

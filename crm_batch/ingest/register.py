@@ -848,7 +848,8 @@ def _contact_links(contacts: pd.DataFrame, customers: pd.DataFrame, aliases: pd.
 def _lookup(keys: pd.Series, table: pd.Series) -> pd.Series:
     """``table[key]`` for each text key, missing where the key is missing or not in ``table`` (whose
     index holds distinct texts); ``keys.map(table)`` by Arrow's hash lookup, many times faster."""
-    where = pc.index_in(pa.array(keys.astype("string").array), value_set=pa.array(table.index.astype("string").array))
+    where = pc.index_in(pa.array(keys.astype("string").array), value_set=pa.array(table.index.astype("string").array),
+                        skip_nulls=True)
     found = pa.array(table.astype("string").array).take(where)
     return pd.Series(found.to_pandas(types_mapper=lambda _type: pd.StringDtype("pyarrow")).array, index=keys.index)
 
