@@ -309,3 +309,19 @@ def test_rows_shifted_right_or_left_are_set_aside_and_an_empty_row_is_not(tmp_pa
     assert list(shifted["行号"]) == [3, 4]
     assert list(shifted["问题"]) == ["整行疑似错位一列（电话、日期等值整体向右偏了一列）",
                                      "整行疑似错位一列（电话、日期等值整体向左偏了一列）"]
+
+
+def test_a_workbook_whose_parts_are_damaged_is_reported_and_the_rest_is_read(tmp_path, rules):
+    good = write_xlsx(tmp_path / "好.xlsx", {"客户": [HEADER, ["K1", "王建国", "13812345678", "李娜", "2026-10-01"]]})
+    damaged = write_xlsx(tmp_path / "坏.xlsx", {"客户": [HEADER, ["K2", "陈静", "13912345678", "李娜", "2026-10-02"]]})
+    data = bytearray(damaged.read_bytes())
+    with zipfile.ZipFile(damaged) as zf:  # the deflated bytes of the workbook's relationships, inverted
+        info = zf.getinfo("xl/_rels/workbook.xml.rels")
+    lengths = data[info.header_offset + 26:info.header_offset + 30]  # file name and extra field
+    start = info.header_offset + 30 + int.from_bytes(lengths[:2], "little") + int.from_bytes(lengths[2:], "little")
+    data[start:start + info.compress_size] = bytes(b ^ 0xFF for b in data[start:start + info.compress_size])
+    damaged.write_bytes(bytes(data))
+    reg = read_registers([good, damaged], rules, REF)
+    assert list(reg.customers["customer_id"]) == ["K1"]
+    (problem,) = reg.findings.frame().itertuples(index=False)
+    assert problem.代码 == "file-unreadable" and problem.文件 == "坏.xlsx" and "损坏" in problem.问题

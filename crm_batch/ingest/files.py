@@ -158,7 +158,9 @@ def _sheet_part_sizes(zf: zipfile.ZipFile) -> dict[str, int]:
             if part in infos:
                 sizes[sheet.get("name", "")] = infos[part].file_size
         return sizes
-    except (ElementTree.ParseError, KeyError, zipfile.BadZipFile, EOFError, ValueError, OSError):
+    except MemoryError:
+        raise
+    except Exception:  # noqa: BLE001 - damaged deflate data, an unknown method, encryption…: fastexcel says which
         return {}
 
 
