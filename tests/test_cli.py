@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import openpyxl
@@ -343,6 +345,34 @@ def test_run_py_ends_at_once_with_everything_written_and_said(office_register, t
     with contextlib.closing(sqlite3.connect(out / FILE_NAME)) as history:
         assert history.execute("SELECT week FROM runs").fetchall() == [("2026-W48",)]
         assert history.execute("SELECT COUNT(*) FROM grades").fetchone()[0] > 0
+
+
+def _session_members(session: int) -> list[int]:
+    """Processes of a session, from /proc (the fields after the command name: state, ppid, pgrp, session)."""
+    members = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            if int(stat.read_text().rpartition(")")[2].split()[3]) == session:
+                members.append(int(stat.parent.name))
+    return members
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes from /proc")
+def test_a_run_that_stops_early_leaves_no_helper_process_behind(tmp_path):
+    # The entry points end without Python's shutdown; the helper must still be gone, and its queues released.
+    folder = tmp_path / "登记表"
+    folder.mkdir()
+    (folder / "x.csv").write_text("a,b,c\n1,2,3\n", encoding="utf-8")  # no header it knows: exit 2
+    job = subprocess.Popen([sys.executable, "-m", "crm_batch", str(folder), "--out", str(tmp_path / "o")],
+                           cwd=ROOT, env={**os.environ, "CRM_BATCH_HELPER": "1"}, start_new_session=True,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    _, err = job.communicate(timeout=120)
+    assert job.returncode == 2 and "没有找到客户档案" in err
+    assert "Traceback" not in err and "leaked" not in err
+    deadline = time.monotonic() + 10
+    while _session_members(job.pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _session_members(job.pid) == []
 
 
 def test_an_unreadable_file_among_several_is_reported_and_the_rest_run(office_register, tmp_path):
