@@ -142,7 +142,7 @@ def test_cell_values_survive_the_writer_exactly(tmp_path):
                                 None, None, None, None]),
         "money": [1234.5, math.inf, math.nan, 0.1 + 0.2, -7, None, 3, 1e20],
         "phone": ["013812345678", "+8613812345678", "备注_x000D_原样", "\t前面是制表符", "后面是换行\n",
-                  " 前面一个空格", "中间 的 空格", None],
+                  " 前面一个空格", "中间 的 空格", "全角空格在后\u3000"],
     })
     columns = [Column("文本", "text", "wrap"), Column("日期", "when", "datetime"), Column("金额", "money", "money"),
                Column("电话", "phone"), Column("不存在的列", "missing")]
@@ -161,11 +161,11 @@ def test_cell_values_survive_the_writer_exactly(tmp_path):
     assert ws.cell(2, 3).number_format == "¥#,##0"
     assert [ws.cell(row, 4).value for row in (2, 3)] == ["013812345678", "+8613812345678"]
     # Whitespace at the ends of a text survives (xml:space="preserve" on exactly those cells).
-    padded = ["\t前面是制表符", "后面是换行\n", " 前面一个空格", "中间 的 空格"]
-    assert [ws.cell(row, 4).value for row in range(5, 9)] == padded
+    padded = ["\t前面是制表符", "后面是换行\n", " 前面一个空格", "中间 的 空格", "全角空格在后\u3000"]
+    assert [ws.cell(row, 4).value for row in range(5, 10)] == padded
     with zipfile.ZipFile(path) as zf:  # Excel itself drops those spaces without the attribute
         xml = zf.read("xl/worksheets/sheet1.xml").decode("utf-8")
-    assert all(re.search(rf'<c r="D{row}"[^>]*><is><t xml:space="preserve">', xml) for row in (5, 6, 7))
+    assert all(re.search(rf'<c r="D{row}"[^>]*><is><t xml:space="preserve">', xml) for row in (5, 6, 7, 9))
     assert re.search(r'<c r="D8"[^>]*><is><t>中间', xml)
     # Excel (and LibreOffice) read _x000D_ as an escaped carriage return: written text saying it is escaped.
     assert "备注_x005F_x000D_原样" in xml

@@ -38,6 +38,7 @@ import xlsxwriter.workbook
 from xlsxwriter.utility import xl_col_to_name
 
 from crm_batch.errors import OutputNotWritable
+from crm_batch.ingest.normalise import WHITESPACE
 
 MIN_WIDTH, MAX_WIDTH = 6, 60
 WIDTH_SAMPLE_ROWS = 2000
@@ -203,7 +204,8 @@ def _write_rows(sheet: xlsxwriter.worksheet.Worksheet, formats: _Formats, column
 _XML_ILLEGAL = "[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]"
 _EXCEL_ESCAPE = "(_x[0-9a-fA-F]{4}_)"
 _XML_SPECIAL = f"{_XML_ILLEGAL[:-1]}&<>]|{_EXCEL_ESCAPE}"  # a cell with any of these needs _xml_escaped
-_XML_PADDED = "^[ \t\r\n]|[ \t\r\n]$"  # XML whitespace at either end of a text
+# Whitespace at either end of a text (what Python's \s matches, as xlsxwriter tests it).
+_XML_PADDED = f"^{WHITESPACE}|{WHITESPACE}$"
 EXCEL_MAX_TEXT = 32_767  # characters in one cell
 EXCEL_MAX_ROWS = 1_048_576
 HEADER_HEIGHT = 30
@@ -270,8 +272,8 @@ def _xml_cells(values: pd.Series, column: int, kind: str, style: int, rows: pa.A
     if kind in NUMERIC or kind in ("date", "datetime"):
         return _join(ref, rows, f'" s="{style}"><v>', _xml_number(values, kind), "</v></c>")
     text = _xml_text(values)
-    # xml:space="preserve" only where XML would drop spaces at the ends, as xlsxwriter does: on every cell
-    # it would be a sixth of the sheet's bytes, to build and to deflate.
+    # xml:space="preserve" only on texts with whitespace at an end, where xlsxwriter puts it too: on every
+    # cell it would be a sixth of the sheet's bytes, to build and to deflate.
     padded = pc.fill_null(pc.match_substring_regex(text, _XML_PADDED), False)
     opening = pc.if_else(padded, _large('<t xml:space="preserve">'), _large("<t>"))
     return _join(ref, rows, f'" s="{style}" t="inlineStr"><is>', opening, text, "</t></is></c>")
@@ -469,7 +471,8 @@ class _ThreadedZip:
 
     The archive is the plainest zip: deflated entries, sizes in the local headers, no ZIP64. A
     workbook too large for that (past 4 GB) is handed to zipfile, which uses ZIP64 where needed.
-    At most ``ZIP_IN_FLIGHT`` bytes of parts wait to be deflated; only the deflated ones are kept.
+    Parts read but not yet deflated stay under ``ZIP_IN_FLIGHT`` bytes (or one part, when a part is
+    larger); only the deflated ones are kept until the end.
     """
 
     def __init__(self, file: io.BytesIO, mode: str = "w", compression: int = zipfile.ZIP_DEFLATED,
@@ -496,7 +499,8 @@ class _ThreadedZip:
         if sum(size + len(packed) for _, _, packed, _, size in entries) >= ZIP32_LIMIT or len(entries) >= 0xFFFF:
             with zipfile.ZipFile(self.file, "w", zipfile.ZIP_DEFLATED, compresslevel=ZIP_LEVEL) as zf:
                 for name, stamp, packed, _, _ in entries:
-                    zf.writestr(zipfile.ZipInfo(name, stamp), zlib.decompress(packed, -15), zipfile.ZIP_DEFLATED)
+                    zf.writestr(zipfile.ZipInfo(name, stamp), zlib.decompress(packed, -15), zipfile.ZIP_DEFLATED,
+                                ZIP_LEVEL)
             return
         directory = []
         for name, stamp, packed, crc, size in entries:
