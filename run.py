@@ -7,6 +7,7 @@ and runs again inside it; later runs start at once.
 
     python run.py               process input/ (or sample_data/ when input/ is empty)
     python run.py --selftest    set up with the test tools, then run the test suite
+    python run.py --selftest --fast    the same without the slow tests (about a minute)
     python run.py --help        all options
 """
 
@@ -115,10 +116,12 @@ def _run_here(args: list[str], with_tests: bool) -> int:
         import pytest
 
         os.chdir(ROOT)
+        if "--fast" in args:  # the edit-and-test loop: everything but the tests marked slow
+            args = [a for a in args if a != "--fast"] + ["-m", "not slow"]
         return int(pytest.main([str(ROOT / "tests"), *args]))
     from crm_batch.cli import main
 
-    return main(args, base_dir=ROOT)
+    return main(args, base_dir=ROOT, parallel=True)  # this script has its __main__ guard
 
 
 def main() -> int:
@@ -150,6 +153,4 @@ if __name__ == "__main__":
                 input("\n按回车键关闭窗口…")
             except EOFError:
                 pass
-    if "crm_batch.cli" in sys.modules and "pytest" not in sys.modules:  # the job ran here, not the tests
-        sys.modules["crm_batch.cli"].exit_at_once(code)
     sys.exit(code)

@@ -1,4 +1,4 @@
-from crm_batch.cli import exit_at_once, main
+from crm_batch.cli import command
 
 if __name__ == "__main__":
-    exit_at_once(main())
+    raise SystemExit(command())

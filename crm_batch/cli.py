@@ -7,27 +7,21 @@ data problems, 2 could not run.
 from __future__ import annotations
 
 import argparse
-import atexit
 import contextlib
 import datetime as dt
-import os
 import re
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
 
 from crm_batch.calendar import PlanWeek
 from crm_batch.errors import CrmBatchError, NoInput
-from crm_batch.helper import Helper
-from crm_batch.helper import wanted as helper_wanted
 from crm_batch.ingest.inputs import discover
+from crm_batch.parallel import executor_for, workers_for
 from crm_batch.rules_config import PRESETS, load_rules
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_FAILED = 0, 1, 2
-REPORT_NAME = "客户维护周报_{week}.xlsx"
-AGENT_FOLDER = "经纪人"
 CHECK_LIST_LIMIT = 50
 
 
@@ -75,6 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="另为每位经纪人生成一个只含其本人客户的工作簿（output/经纪人/姓名.xlsx）")
     parser.add_argument("--check", action="store_true",
                         help="只检查：显示列映射和数据问题，不生成报告；发现问题时退出码为 1")
+    parser.add_argument("--processes", choices=("auto", "1", "2"), default="auto", metavar="进程数",
+                        help="同时使用几个进程：auto 按登记表大小自动选择（默认），1 只用一个进程，2 另开两个工作进程")
     return parser
 
 
@@ -105,24 +101,19 @@ def _say(message: str) -> None:
     print(message, flush=True)
 
 
-def exit_at_once(code: int) -> NoReturn:
-    """End the process once the job is done (report written, history closed): the system takes back
-    its memory in one go, where Python's own shutdown frees the tables object by object (~0.2 s at
-    10,000 customers). For the command-line entry points only, never inside a caller's process.
+def main(argv: Sequence[str] | None = None, base_dir: Path | None = None, *, parallel: bool = False) -> int:
+    """Run the weekly job from the command line; return the exit code.
 
-    The exit handlers still run first, as at a normal exit: they wait for the helper process to
-    leave and release its queues, so no helper is left behind, whatever ended the job.
+    ``parallel``: the caller is an entry point whose script has an ``if __name__ == "__main__"``
+    guard (run.py, ``python -m crm_batch``, the ``crm-batch`` command), so worker processes may be
+    started when the register is large enough. A spawned worker imports the caller's script, and an
+    unguarded one would run the whole job again in it; other callers stay in one process unless
+    they ask for workers with ``--processes 2``.
     """
-    atexit._run_exitfuncs()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code)
-
-
-def main(argv: Sequence[str] | None = None, base_dir: Path | None = None) -> int:
-    """Run the weekly job from the command line; return the exit code."""
     args = build_parser().parse_args(argv)
     base_dir = base_dir or Path.cwd()
+    if not parallel and args.processes == "auto":
+        args.processes = "1"
     try:
         return _run(args, base_dir)
     except CrmBatchError as exc:
@@ -138,9 +129,8 @@ def _run(args: argparse.Namespace, base_dir: Path) -> int:
     team_rules = args.rules or (base_dir / "rules.toml" if (base_dir / "rules.toml").is_file() else None)
     inputs = list(args.paths) if args.paths else default_inputs(base_dir)
     inputs = [Path(p) for p in inputs]
-    # Started before pandas is loaded here (checking the rules loads it), so both processes load it at once.
-    helper = Helper(helper_wanted(_size_of(inputs)))
-    try:
+    # Workers start before pandas is loaded here (checking the rules loads it), so all load it at once.
+    with executor_for(workers_for(_size_of(inputs), args.processes)) as executor:
         rules = load_rules(args.preset, team_rules)
         from crm_batch import pipeline
         from crm_batch.history import FILE_NAME as HISTORY_FILE
@@ -154,12 +144,7 @@ def _run(args: argparse.Namespace, base_dir: Path) -> int:
         history = None if args.check else History(out_dir / HISTORY_FILE, warn=lambda m: _say("  注意：" + m))
         prior = history.prior(week.label) if history else None
         result = pipeline.run(inputs, week, rules, progress=lambda m: _say("  " + m),
-                              template_dirs=[base_dir / "templates"], prior=prior, helper=helper)
-    finally:
-        helper.close()
-    from crm_batch.report.sheets import agent_workbooks, weekly_tables
-    from crm_batch.report.workbook import write_workbook
-
+                              template_dirs=[base_dir / "templates"], prior=prior, executor=executor)
     register = result.register
     problems = register.findings.frame()
 
@@ -169,29 +154,20 @@ def _run(args: argparse.Namespace, base_dir: Path) -> int:
              f"数据问题 {len(problems)} 条。")
         return EXIT_PROBLEMS if len(problems) else EXIT_OK
 
+    from crm_batch.publish import publish
+
     _say("  写入工作簿 …")
-    wanted = out_dir / REPORT_NAME.format(week=week.label)
-    path = write_workbook(wanted, weekly_tables(result))
-    if path != wanted:
-        _say(f"  注意：{wanted.name} 正被打开（可能在 Excel 里），新报告写成了 {path.name}。")
-    # From here on the report exists: an interruption must not be reported as "no report".
-    unfinished = "历史记录没有保存（本周的等级和罚款下次无法核对，重新运行即可）"
-    try:
-        history.save(week.label, *pipeline.snapshot(result))
-        if args.per_agent:
-            unfinished = "经纪人工作簿没有全部生成（重新运行即可）"
-            books = agent_workbooks(result)
-            taken: set[str] = set()
-            for agent, tables in books.items():
-                name = _safe_file_name(agent)
-                while name.casefold() in taken:  # 张 三 and 张_三 must not overwrite each other
-                    name += "_2"
-                taken.add(name.casefold())
-                write_workbook(out_dir / AGENT_FOLDER / f"{name}.xlsx", tables)
-            _say(f"  已为 {len(books)} 位经纪人各生成一个工作簿：{out_dir / AGENT_FOLDER}")
-    except KeyboardInterrupt:
-        print(f"已中断：报告已生成（{path.resolve()}），但{unfinished}。", file=sys.stderr, flush=True)
+    published = publish(result, out_dir, history=history, per_agent=args.per_agent)
+    path = published.report
+    if path != published.wanted:
+        _say(f"  注意：{published.wanted.name} 正被打开（可能在 Excel 里），新报告写成了 {path.name}。")
+    if published.interrupted:
+        print(f"已中断：报告已生成（{path.resolve()}），但{published.interrupted}。", file=sys.stderr, flush=True)
         return EXIT_FAILED
+    if args.per_agent:
+        _say(f"  已为 {len(published.agent_books)} 位经纪人各生成一个工作簿：{published.agent_folder}")
+        for agent, reason in published.agent_failures.items():
+            _say(f"  注意：经纪人“{agent}”的工作簿没有生成：{reason}")
     elapsed = time.perf_counter() - started
     _say("")
     _say(f"完成（用时 {elapsed:.1f} 秒）：客户 {len(register.customers)} 位，跟进记录 {len(register.contacts)} 条，"
@@ -208,17 +184,18 @@ def _run(args: argparse.Namespace, base_dir: Path) -> int:
     return EXIT_OK
 
 
+def command() -> int:
+    """The ``crm-batch`` command (and ``python -m crm_batch``)."""
+    return main(parallel=True)
+
+
 def _size_of(inputs: list[Path]) -> int:
-    """Bytes of the register files: whether a second process pays for itself."""
+    """Bytes of the register files: whether worker processes pay for themselves."""
     total = 0
     for path in discover(inputs):
         with contextlib.suppress(OSError):
             total += path.stat().st_size
     return total
-
-
-def _safe_file_name(name: str) -> str:
-    return re.sub(r'[\\/:*?"<>|\s]+', "_", name).strip("._") or "未填经纪人"
 
 
 def _given(value: object) -> bool:

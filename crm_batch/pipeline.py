@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,10 +14,10 @@ from crm_batch import almanac
 from crm_batch.calendar import PlanWeek
 from crm_batch.fields import label
 from crm_batch.findings import Findings
-from crm_batch.helper import NO_HELPER, Helper
 from crm_batch.history import Prior
 from crm_batch.ingest.register import Register, read_registers
 from crm_batch.messages import builtin_template_dir, check_templates, render_drafts, salutation
+from crm_batch.parallel import INLINE, outcome, preload, submit
 from crm_batch.rules.actions import merge_actions, plan_actions
 from crm_batch.rules.cadence import contact_cadence
 from crm_batch.rules.churn import churn_flags
@@ -53,17 +54,17 @@ def run(
     progress: Callable[[str], None] | None = None,
     template_dirs: Sequence[Path] = (),
     prior: Prior | None = None,
-    helper: Helper = NO_HELPER,
+    executor: Executor = INLINE,
 ) -> WeeklyResult:
     """Read the registers and apply the rules for the plan week; the team's template folders come first.
 
-    With a helper process, it reads sheets alongside this process and audits last week
-    while this process plans this week's actions (see crm_batch.helper).
+    The sheets are read, and last week is audited while this week's actions are planned, in
+    ``executor`` (see crm_batch.parallel): in this process by default, or in worker processes.
     """
     template_dirs = list(dict.fromkeys([*template_dirs, builtin_template_dir()]))
     check_templates(rules, template_dirs)  # a broken template stops the run before any work
-    register = read_registers(inputs, rules, reference=week.sunday, progress=progress, helper=helper)
-    helper.preload(__name__)  # for audit_week, while this process applies the rules
+    register = read_registers(inputs, rules, reference=week.sunday, progress=progress, executor=executor)
+    submit(executor, preload, __name__)  # a worker loads the audit while the rules run
     if progress:
         progress("检查资料完整性 …")
     stages = derive_stage(register.customers, register.contacts)
@@ -80,8 +81,8 @@ def run(
                                          prior.grades, prior.week))
     profiles = profiles.join(lifecycle(register.customers, profiles, rules))
     dates = parse_special_days(register.customers, week, register.findings)
-    audit = helper.submit(audit_week, register.customers, register.contacts, register.events, profiles, dates,
-                          week, rules, prior.fines)
+    audit_args = (register.customers, register.contacts, register.events, profiles, dates, week, rules, prior.fines)
+    audit = submit(executor, audit_week, *audit_args)
     if progress:
         progress("安排本周行动 …")
     long = plan_actions(register.customers, register.contacts, register.events, profiles, dates, week, rules)
@@ -89,7 +90,7 @@ def run(
     actions["draft"] = drafts(actions, register.customers, rules, template_dirs)
     if progress:
         progress("稽核上周：罚款与合规 …")
-    fines, greetings, compliance = audit.result()
+    fines, greetings, compliance = outcome(audit, audit_week, *audit_args)
     return WeeklyResult(week, rules, register, inputs, profiles, actions, dates, fines, greetings, compliance,
                         kpis(register.customers, profiles, rules, prior.grades), prior)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import subprocess
 import sys
 import time
@@ -357,16 +356,24 @@ def _session_members(session: int) -> list[int]:
     return members
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes from /proc")
-def test_a_run_that_stops_early_leaves_no_helper_process_behind(tmp_path):
-    # The entry points end without Python's shutdown; the helper must still be gone, and its queues released.
+@pytest.mark.parametrize("to_a_pipe", [False, True], ids=["terminal", "pipe"])
+def test_a_run_that_stops_early_exits_at_once_and_leaves_no_worker_behind(tmp_path, to_a_pipe):
+    # With worker processes on, an early error ends the run at once, its output to a file or a pipe
+    # (a scheduled task's log); the workers are gone and their queues released.
     folder = tmp_path / "登记表"
     folder.mkdir()
     (folder / "x.csv").write_text("a,b,c\n1,2,3\n", encoding="utf-8")  # no header it knows: exit 2
-    job = subprocess.Popen([sys.executable, "-m", "crm_batch", str(folder), "--out", str(tmp_path / "o")],
-                           cwd=ROOT, env={**os.environ, "CRM_BATCH_HELPER": "1"}, start_new_session=True,
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    _, err = job.communicate(timeout=120)
+    with (tmp_path / "log.txt").open("w+", encoding="utf-8") as log:
+        job = subprocess.Popen([sys.executable, "-m", "crm_batch", str(folder), "--out", str(tmp_path / "o"),
+                                "--processes", "2"], cwd=ROOT, start_new_session=True,
+                               stdout=subprocess.PIPE if to_a_pipe else log, stderr=subprocess.STDOUT, text=True)
+        started = time.monotonic()
+        out, _ = job.communicate(timeout=60)
+        assert time.monotonic() - started < 20
+        log.seek(0)
+        err = out if to_a_pipe else log.read()
     assert job.returncode == 2 and "没有找到客户档案" in err
     assert "Traceback" not in err and "leaked" not in err
     deadline = time.monotonic() + 10

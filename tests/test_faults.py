@@ -212,10 +212,11 @@ def test_ctrl_c_after_the_report_is_written_says_so(office_register, tmp_path, m
     assert leftovers(out) == []
 
 
-@pytest.mark.parametrize("helper", ["0", "1"], ids=["alone", "with-helper-process"])
-def test_ctrl_c_in_a_real_process_exits_cleanly(office_register, tmp_path, helper):
-    # A real SIGINT to a real process (and its helper process): the Chinese message, no traceback,
-    # no report, and the process ends (a helper left running would keep it waiting).
+@pytest.mark.slow
+@pytest.mark.parametrize("processes", ["1", "2"], ids=["alone", "with-worker-processes"])
+def test_ctrl_c_in_a_real_process_exits_cleanly(office_register, tmp_path, processes):
+    # A real SIGINT to a real process (and its worker processes): the Chinese message, no traceback,
+    # no report, and the process ends (a worker left running would keep it waiting).
     import signal
     import subprocess
     import time
@@ -235,12 +236,13 @@ def test_ctrl_c_in_a_real_process_exits_cleanly(office_register, tmp_path, helpe
         "    time.sleep(30)\n"
         "    return real(*a, **k)\n"
         "pipeline.churn_flags = slow\n"
-        f"sys.exit(cli.main([{str(office_register)!r}, '--out', {str(out)!r}, '--week', '{WEEK}'],"
-        f" base_dir=Path({str(tmp_path)!r})))\n"
+        "if __name__ == '__main__':\n"
+        f"    sys.exit(cli.main([{str(office_register)!r}, '--out', {str(out)!r}, '--week', '{WEEK}',"
+        f" '--processes', '{processes}'], base_dir=Path({str(tmp_path)!r})))\n"
     )
     child = subprocess.Popen([sys.executable, "-c", code], cwd=root, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True, encoding="utf-8",
-                             env={**os.environ, "CRM_BATCH_HELPER": helper}, start_new_session=True)
+                             start_new_session=True)
     try:
         deadline = time.monotonic() + 60
         for line in child.stdout:

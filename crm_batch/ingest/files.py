@@ -11,7 +11,7 @@ left out (a stray mark in column XFD must not make 16,384 columns to scan).
 
 A file is first listed as sheet sources (``sheet_sources``: each sheet of a
 workbook, or the whole of a CSV or HTML table, with the bytes it unpacks to),
-then each source is loaded on its own (``load_sheets``), by whichever process
+then each source is loaded on its own (``load_sheet``), by whichever process
 reads it.
 """
 
@@ -103,20 +103,20 @@ def sheet_sources(path: Path, *, max_unpacked_mb: int, label: str | None = None)
     return [SheetSource(path, name, sheet, part_sizes.get(sheet, default)) for sheet in names]
 
 
-def load_sheets(source: SheetSource, *, csv_encodings: list[str]) -> list[RawSheet]:
-    """Read one source into text grids (one, or for a workbook file read whole, one per sheet)."""
+def load_sheet(source: SheetSource, *, csv_encodings: list[str]) -> RawSheet:
+    """Read one source into a text grid; raise RegisterUnreadable when it cannot be read."""
     path, name = source.path, source.label
     if source.sheet is not None:
-        return [_excel_call(path, lambda: _read_excel_sheet(path, name, source.sheet))]
+        return _excel_call(path, lambda: _read_excel_sheet(path, name, source.sheet))
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise RegisterUnreadable(str(path), f"无法打开（{exc.strerror or exc}）") from None
     if _looks_like_html(raw):
-        return [_read_html(path, name, raw, csv_encodings)]
+        return _read_html(path, name, raw, csv_encodings)
     if _looks_like_xml_spreadsheet(raw):
         raise RegisterUnreadable(str(path), "这是 Excel 2003 XML 表格，请在 Excel 里打开后另存为 .xlsx 再放入")
-    return [_read_csv(path, name, raw, csv_encodings)]
+    return _read_csv(path, name, raw, csv_encodings)
 
 
 def _check_zip(path: Path, max_unpacked_mb: int) -> dict[str, int]:

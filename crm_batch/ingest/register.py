@@ -1,66 +1,33 @@
 """Assemble the registers (登记表) into three tables: customers, contacts, events.
 
-One sheet at a time: find the header, decide the sheet's role by its fields,
-drop footers, set aside rows shifted by a garbled cell, normalise every
-mapped column by its kind, and record each problem as a finding. Then across
-all sheets: give every customer an identity, merge duplicates, settle
-ownership (earliest registration owns), and link contacts to customers.
+Three steps, each a plain function: list what there is to read in the files
+(``sheet_sources``), read each source on its own (``sheet.read_source``, in the
+caller's executor), then assemble the sheets, in file and sheet order, into one
+Register (``assemble``): the customers matched across sheets and the contacts
+linked to them (``identity.match_customers``). The result does not depend on
+where each sheet was read.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
 
-import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from crm_batch.errors import NoRegisterSheet, RegisterUnreadable
-from crm_batch.fields import (
-    CARD_GROUP_FIELDS,
-    FIELDS,
-    IDENTITY_FIELDS,
-    ROLE_LABELS,
-    Kind,
-    Role,
-    label,
-)
+from crm_batch.fields import Role
 from crm_batch.findings import Findings
-from crm_batch.helper import NO_HELPER, Helper, Task
-from crm_batch.ingest import normalise as norm
-from crm_batch.ingest.files import (
-    EXCEL_ERRORS,
-    RawSheet,
-    SheetSource,
-    discover,
-    display_name,
-    load_sheets,
-    sheet_sources,
-)
-from crm_batch.ingest.headers import HeaderLayout, HeaderMatcher, clean_header, find_header
+from crm_batch.ingest.files import SheetSource, discover, display_name, sheet_sources
+from crm_batch.ingest.identity import match_customers, stack_rows
+from crm_batch.ingest.sheet import Sheet, read_source
+from crm_batch.parallel import INLINE, outcome, submit
 from crm_batch.rules_config import Rules
 
-# Fields a contact log carries; a sheet with many fields beyond these is a
-# customer register that happens to have a follow-up column.
-CONTACT_SHEET_FIELDS = frozenset(
-    {*IDENTITY_FIELDS, "agent", "grade", "contact_at", "method", "content", "next_contact_at",
-     "verification", "note", "stage", "registered_at"}
-)
-EVENT_SHEET_FIELDS = frozenset(
-    {"event_name", "event_date", "event_type", "event_target", "name", "phone", "agent", "note", "registered_at"}
-)
-CONTACT_COLUMNS = ["customer_id", "name", "phone", "agent", "contact_at", "method", "content",
-                   "next_contact_at", "grade", "verification"]
-LOCATION = ["_file", "_sheet", "_row"]
-
 Progress = Callable[[str], None]
-T = TypeVar("T", pd.Series, pd.DataFrame)
 
 
 @dataclass
@@ -77,798 +44,82 @@ class Register:
 
 
 @dataclass
-class _SheetRows:
-    role: Role
-    frame: pd.DataFrame  # canonical columns + LOCATION
-    contacts: pd.DataFrame | None = None  # contacts carried by a customer sheet
+class RegisterFile:
+    """One input file: its name in the report, and its sheets as read (empty when unreadable)."""
+
+    path: Path
+    label: str
+    sheets: list[Sheet] = field(default_factory=list)
+    problem: str | None = None  # why the file could not be read
 
 
 def read_registers(
     paths: list[Path], rules: Rules, reference: dt.date, progress: Progress | None = None,
-    helper: Helper = NO_HELPER,
+    executor: Executor = INLINE,
 ) -> Register:
     """Read every register file under ``paths`` into one Register.
 
-    Sheets are read one at a time, each on its own: with a helper process, it takes one
-    sheet while this process takes the next. The results are gathered in file and
-    sheet order, so the register and its findings do not depend on who read what.
+    Each sheet is read on its own, in ``executor``: the largest first, so that parallel
+    workers finish together. Raise RegisterUnreadable or NoRegisterSheet when no file
+    holds a register; a bad file among good ones is a finding.
     """
-    files = discover(paths)
-    matcher = HeaderMatcher(rules)
-    outcomes: list[tuple[Path, str, list[Task] | RegisterUnreadable]] = []
-    waiting: list[tuple[SheetSource, list[Task | None], int]] = []  # sheets not yet handed out
-
-    for path in files:
-        name = display_name(path, paths)  # 十一月/客户登记表.xlsx and 十二月/客户登记表.xlsx told apart
+    files: list[RegisterFile] = []
+    waiting: list[tuple[SheetSource, RegisterFile, int]] = []
+    for path in discover(paths):
+        register_file = RegisterFile(path, display_name(path, paths))  # 十一月/客户登记表.xlsx stays apart
+        files.append(register_file)
         if progress:
-            progress(f"读取 {name} …")
+            progress(f"读取 {register_file.label} …")
         try:
-            sources = sheet_sources(path, max_unpacked_mb=rules.ingest["max_unpacked_mb"], label=name)
+            sources = sheet_sources(path, max_unpacked_mb=rules.ingest["max_unpacked_mb"], label=register_file.label)
         except RegisterUnreadable as exc:
-            outcomes.append((path, name, exc))
+            register_file.problem = exc.reason
             continue
-        slots: list[Task | None] = [None] * len(sources)
-        waiting.extend((source, slots, at) for at, source in enumerate(sources))
-        outcomes.append((path, name, slots))  # type: ignore[arg-type] - every slot is filled below
-    # The helper takes the largest waiting sheet whenever it is free, this process the next
-    # largest, until none is left. Each loads its sheet from the file itself.
-    waiting.sort(key=lambda w: w[0].size)
-    while waiting:
-        if helper.idle:
-            source, slots, at = waiting.pop()
-            slots[at] = helper.submit(_read_source, source, matcher, rules, reference)
-        if waiting:
-            source, slots, at = waiting.pop()
-            slots[at] = NO_HELPER.submit(_read_source, source, matcher, rules, reference)
-            slots[at].result()  # read now: meanwhile the helper may have finished its sheet
+        waiting.extend((source, register_file, at) for at, source in enumerate(sources))
+    futures = {}
+    for source, register_file, at in sorted(waiting, key=lambda w: w[0].size, reverse=True):
+        futures[(register_file.label, at)] = (source, submit(executor, read_source, source, rules, reference))
+    for source, register_file, at in waiting:
+        if register_file.problem is not None:
+            continue
+        source, future = futures[(register_file.label, at)]
+        try:
+            register_file.sheets.append(outcome(future, read_source, source, rules, reference))
+        except RegisterUnreadable as exc:  # one sheet that cannot be loaded: the archive is damaged
+            register_file.problem, register_file.sheets = exc.reason, []
+    return assemble(files, progress)
 
+
+def assemble(files: list[RegisterFile], progress: Progress | None = None) -> Register:
+    """The files' sheets as one Register; raise when none of them holds customers or contacts."""
     findings = Findings()
-    parts: list[_SheetRows] = []
-    mappings: list[pd.DataFrame] = []
+    sheets: list[Sheet] = []
     read_files: list[str] = []
-    rows_read = 0
     first_error: Exception | None = None
-    for path, name, outcome in outcomes:
-        if not isinstance(outcome, RegisterUnreadable):
-            read = [task.result() for task in outcome]
-            # A sheet that cannot be loaded makes its whole file unreadable, as one damaged archive.
-            outcome = next((r for r in read if isinstance(r, RegisterUnreadable)), read)
-        if isinstance(outcome, RegisterUnreadable):
-            first_error = first_error or outcome
-            findings.add("file-unreadable", file=name, detail=outcome.reason)
+    for register_file in files:
+        if register_file.problem is not None:
+            first_error = first_error or RegisterUnreadable(str(register_file.path), register_file.problem)
+            findings.add("file-unreadable", file=register_file.label, detail=register_file.problem)
             continue
-        file_parts: list[_SheetRows] = []
-        for result, sheet_findings, sheet_mappings in (sheet for pieces in outcome for sheet in pieces):
-            findings.extend(sheet_findings)
-            mappings.extend(sheet_mappings)
-            if result is not None:
-                sheet_rows, n_rows = result
-                rows_read += n_rows
-                file_parts.append(sheet_rows)
-        if not any(p.role in (Role.CUSTOMERS, Role.CONTACTS) for p in file_parts):
-            first_error = first_error or NoRegisterSheet(str(path))
-            findings.add("file-no-register", file=name)
+        for sheet in register_file.sheets:
+            findings.extend(sheet.findings)
+        if not any(s.role in (Role.CUSTOMERS, Role.CONTACTS) for s in register_file.sheets):
+            first_error = first_error or NoRegisterSheet(str(register_file.path))
+            findings.add("file-no-register", file=register_file.label)
             continue
-        read_files.append(name)
-        parts.extend(file_parts)
+        read_files.append(register_file.label)
+        sheets.extend(s for s in register_file.sheets if s.role is not None)
     if not read_files:
-        if first_error is not None:
-            raise first_error
-        raise NoRegisterSheet("、".join(str(p) for p in paths))
+        raise first_error or NoRegisterSheet("、".join(str(f.path) for f in files))
     if progress:
         progress("整理客户与跟进记录 …")
-    customers, contacts = _assemble(parts, findings)
-    events = _concat([p.frame for p in parts if p.role is Role.EVENTS], ["event_name", "event_date"])
-    mapping = pd.concat(mappings, ignore_index=True) if mappings else pd.DataFrame()
-    return Register(customers, contacts, events, mapping, findings, read_files, rows_read)
-
-
-def _read_source(
-    source: SheetSource, matcher: HeaderMatcher, rules: Rules, reference: dt.date
-) -> list[tuple[tuple[_SheetRows, int] | None, Findings, list[pd.DataFrame]]] | RegisterUnreadable:
-    """One sheet (or a one-table file) as a task of its own, in the helper process or here: loaded from
-    the file, then read; with each sheet's findings and mappings. Unreadable: the reason, returned."""
-    try:
-        sheets = load_sheets(source, csv_encodings=rules.ingest["csv_encodings"])
-    except RegisterUnreadable as exc:
-        return exc
-    read = []
-    for sheet in sheets:
-        findings, mappings = Findings(), []
-        read.append((_read_sheet(sheet, matcher, rules, reference, findings, mappings), findings, mappings))
-    return read
-
-
-# ---------------------------------------------------------------- one sheet
-
-
-def _decide_role(layout: HeaderLayout) -> Role | None:
-    fields = layout.fields
-    if "event_name" in fields and fields <= EVENT_SHEET_FIELDS:
-        return Role.EVENTS  # an organiser's 联系人/联系电话 does not make it a customer list
-    has_identity = bool(fields & set(IDENTITY_FIELDS))
-    if layout.has_groups and has_identity:
-        return Role.CUSTOMERS
-    dated = bool(fields & {"contact_at", "registered_at"})
-    if has_identity and dated and fields & {"method", "content"} and len(fields - CONTACT_SHEET_FIELDS) <= 2:
-        return Role.CONTACTS
-    if has_identity:
-        return Role.CUSTOMERS
-    if "event_name" in fields:
-        return Role.EVENTS
-    return None
-
-
-def _reads_like_a_log(body: pd.DataFrame, layout: HeaderLayout, repeat_share: float) -> bool:
-    """A sheet with follow-up columns where the same customers come back row after row is a
-    follow-up log, however many profile columns it also carries."""
-    fields = layout.fields
-    if layout.has_groups or "contact_at" not in fields or not fields & {"method", "content"}:
-        return False
-    for key in ("phone", "name"):
-        cols = [c for c, m in layout.matches.items() if m.field == key and m.group is None and c in body]
-        if cols:
-            values = body[cols[0]].dropna()
-            return len(values) >= 4 and values.duplicated().mean() >= repeat_share
-    return False
-
-
-def _column_letter(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
-def _title_reference(cells: pd.DataFrame, layout: HeaderLayout, reference: dt.date) -> dt.date:
-    """A title like “2026年11月客户来访登记表” dates the sheet; month-day dates take its year."""
-    above = cells.iloc[: layout.header_rows[0]]
-    text = " ".join(str(v) for v in above.to_numpy().ravel() if not pd.isna(v))
-    found = re.search(r"(20\d{2}|19\d{2})\s*年\s*(?:(\d{1,2})\s*月)?", text)
-    if not found:
-        return reference
-    year = int(found.group(1))
-    month = int(found.group(2)) if found.group(2) and 1 <= int(found.group(2)) <= 12 else 12
-    last_day = (dt.date(year + (month == 12), month % 12 + 1, 1) - dt.timedelta(days=1))
-    return last_day
-
-
-def _read_sheet(
-    sheet: RawSheet,
-    matcher: HeaderMatcher,
-    rules: Rules,
-    reference: dt.date,
-    findings: Findings,
-    mappings: list[pd.DataFrame],
-) -> tuple[_SheetRows, int] | None:
-    cells = sheet.cells
-    non_empty = cells.notna().any(axis=1)
-    if not non_empty.any():
-        return None
-    ingest = rules.ingest
-    layout = find_header(cells, matcher, ingest["header_scan_rows"], ingest["min_header_fields"])
-    role = _decide_role(layout) if layout else None
-    if role is Role.CUSTOMERS and _reads_like_a_log(cells.iloc[layout.data_start:], layout,
-                                                    ingest["log_repeat_share"]):
-        role = Role.CONTACTS
-    if layout is None or role is None:
-        why = "没有认出表头" if layout is None else "表头里没有客户编号、姓名或电话，也不是活动表"
-        findings.add("sheet-unrecognised", file=sheet.file, sheet=sheet.sheet, detail=why)
-        if layout is not None:
-            mappings.append(_mapping_frame(sheet, layout, None))
-        return None
-    mappings.append(_mapping_frame(sheet, layout, role))
-    body = cells.iloc[layout.data_start:]
-    unlabelled = [c for c in body.columns if c not in layout.labels and body[c].notna().any()]
-    if unlabelled:
-        mappings.append(_unlabelled_frame(sheet, layout, role, unlabelled))
-    body = body[non_empty.iloc[layout.data_start:]]
-    n_rows = len(body)
-    if n_rows == 0:
-        # Still a register (a new team's empty template): reported, not fatal.
-        findings.add("sheet-no-rows", file=sheet.file, sheet=sheet.sheet, row=layout.data_start)
-        return _SheetRows(role, pd.DataFrame({c: pd.Series(dtype="object") for c in LOCATION})), 0
-    excel_rows = pd.Series(body.index.to_numpy() + 1, index=body.index)
-    loc = {"file": sheet.file, "sheet": sheet.sheet}
-
-    # Everything from the first 制表人/审核 line down is notes, not customers.
-    first = _first_text(body)
-    footer = _footer_rows(first, ingest["footer_markers"]).cummax()
-    findings.add_rows("footer-row", **loc, rows=excel_rows[footer], field="", raw=first[footer])
-    body, excel_rows, first = body[~footer], excel_rows[~footer], first[~footer]
-
-    repeated = _repeated_header_rows(body, first, layout, ingest["title_markers"])
-    findings.add_rows("header-repeated", **loc, rows=excel_rows[repeated], field="",
-                      raw=_row_text(body, repeated))
-    body, excel_rows = body[~repeated], excel_rows[~repeated]
-
-    columns = _mapped_columns(sheet, layout, findings, body, excel_rows)
-    if role is Role.CONTACTS and "contact_at" not in columns and "registered_at" in columns:
-        columns["contact_at"] = columns.pop("registered_at")
-    if role is Role.EVENTS and "event_date" not in columns and "registered_at" in columns:
-        columns["event_date"] = columns.pop("registered_at")
-
-    shifted, detail = _shifted_rows(body, layout, rules)
-    findings.add_rows("row-shifted", **loc, rows=excel_rows[shifted], field="",
-                      raw=_row_text(body, shifted), detail=detail[shifted])
-    keep = ~shifted
-    columns = {k: v[keep] for k, v in columns.items()}
-    excel_rows = excel_rows[keep]
-
-    sheet_reference = _title_reference(cells, layout, reference)
-    frame = _normalise_columns(columns, rules, sheet_reference, findings, loc, excel_rows)
-    frame["_file"], frame["_sheet"], frame["_row"] = sheet.file, sheet.sheet, excel_rows
-    frame["_role"] = role.value
-
-    contacts = None
-    if role is Role.CUSTOMERS:
-        group_cols = {k: v for k, v in frame.items() if isinstance(k, tuple)}
-        frame = frame[[c for c in frame.columns if not isinstance(c, tuple)]]
-        contacts = _carried_contacts(frame, group_cols)
-    return _SheetRows(role, frame, contacts), n_rows
-
-
-def _mapping_frame(sheet: RawSheet, layout: HeaderLayout, role: Role | None) -> pd.DataFrame:
-    seen: dict[tuple[str, int | None], int] = {}
-    rows = []
-    for col in sorted(layout.labels):
-        match = layout.matches[col]
-        key = (match.field, match.group) if match.field else None
-        if key and key in seen:
-            note = f"与 {_column_letter(seen[key] + sheet.first_column)} 列重复，空白处互补"
-        else:
-            note = match.note
-            if key:
-                seen[key] = col
-        target = label(match.field) if match.field else "（忽略）"
-        if match.group is not None and match.field:
-            target = f"第{match.group}次跟进·{target}"
-        rows.append({
-            "文件": sheet.file,
-            "工作表": sheet.sheet,
-            "用途": ROLE_LABELS[role] if role else "无法识别，已跳过",
-            "表头行": layout.header_rows[-1] + 1,
-            "列": _column_letter(col + sheet.first_column),
-            "原表头": " ".join(layout.labels[col].split()),  # 进店或来\n电时间 on one line
-            "对应字段": target,
-            "说明": note,
-        })
-    return pd.DataFrame(rows)
-
-
-def _unlabelled_frame(sheet: RawSheet, layout: HeaderLayout, role: Role, columns: list[int]) -> pd.DataFrame:
-    """Data under no header (often the right half of a merged header cell): listed, never read silently."""
-    return pd.DataFrame({
-        "文件": sheet.file,
-        "工作表": sheet.sheet,
-        "用途": ROLE_LABELS[role],
-        "表头行": layout.header_rows[-1] + 1,
-        "列": [_column_letter(c + sheet.first_column) for c in columns],
-        "原表头": "",
-        "对应字段": "（忽略）",
-        "说明": "这一列有数据但没有表头（可能是合并单元格的右半边），未读取；请给它写上表头",
-    })
-
-
-def _packed(text: pd.Series) -> pd.Series:
-    """Text without any whitespace, in RE2 text (see normalise.regex_text)."""
-    return norm.regex_text(text).str.replace(norm.WHITESPACE, "", regex=True)
-
-
-def _matches(text: pd.Series, pattern: str) -> pd.Series:
-    """Where RE2 text matches a pattern; False for empty cells."""
-    return text.str.contains(pattern, regex=True).fillna(False).astype(bool)
-
-
-def _footer_rows(first: pd.Series, markers: list[str]) -> pd.Series:
-    pattern = "^(?:" + "|".join(re.escape(m) for m in markers) + ")"
-    return _matches(_packed(first), pattern)
-
-
-def _repeated_header_rows(body: pd.DataFrame, first: pd.Series, layout: HeaderLayout,
-                          title_markers: list[str]) -> pd.Series:
-    """Header rows repeated inside the table (monthly blocks) and lone title rows."""
-    labels = {col: clean_header(text.split(" | ")[-1]) for col, text in layout.labels.items() if col in body.columns}
-    # Per row, how many cells hold their own column's header. Columns are compared in stacked
-    # groups of about two million cells: one pass per group however many columns the sheet has
-    # (16,384 headed columns are one group of a short sheet, not 16,384 passes).
-    rows = len(body)
-    hits = np.zeros(rows, dtype=np.int64)
-    columns = list(labels)
-    per_group = max(1, CELLS_PER_PASS // max(rows, 1))
-    for start in range(0, len(columns), per_group):
-        group = columns[start:start + per_group]
-        cells = pa.array(_packed(pd.concat([body[c] for c in group], ignore_index=True)), type=pa.large_string())
-        for i, col in enumerate(group):  # cheap scalar comparisons on slices of the one packed array
-            same = pc.equal(cells.slice(i * rows, rows), pa.scalar(labels[col], pa.large_string()))
-            hits += pc.fill_null(same, False).to_numpy(zero_copy_only=False)
-    packed_first = _packed(first)
-    lone = body.notna().sum(axis=1) == 1
-    # A dated heading (2026年12月…) or one naming the kind of table.
-    pattern = "|".join([*map(re.escape, title_markers), r"[0-9０-９]{4}年[0-9０-９]{1,2}月"])
-    title = lone & _matches(packed_first, pattern)
-    return pd.Series(hits >= 2, index=body.index) | title
-
-
-CELLS_PER_PASS = 2_000_000
-
-
-def _first_text(body: pd.DataFrame) -> pd.Series:
-    """Each row's leftmost non-empty cell, filled column by column until every row has one."""
-    first = pd.Series(pd.NA, index=body.index, dtype="string")
-    missing = np.ones(len(body), dtype=bool)
-    for col in body.columns:  # bfill(axis=1) is per-row in pandas
-        if not missing.any():
-            break
-        take = missing & body[col].notna().to_numpy()
-        if take.any():
-            first[take] = body[col][take].astype("string")
-            missing &= ~take
-    return first
-
-
-def _row_text(body: pd.DataFrame, rows: pd.Series) -> pd.Series:
-    """The chosen rows' cells joined with | in their columns' order, outer empty cells trimmed."""
-    if not rows.any():
-        return pd.Series(dtype="string")
-    cells = body[rows].astype("string").to_numpy(dtype=object, na_value="")
-    joined = [_OUTER_SEPARATORS.sub("", " | ".join(row)) for row in cells]  # a handful of rows
-    return pd.Series(joined, index=body.index[rows], dtype="string")
-
-
-_OUTER_SEPARATORS = re.compile(r"^( \| )+|( \| )+$")
-
-
-def _mapped_columns(
-    sheet: RawSheet, layout: HeaderLayout, findings: Findings, body: pd.DataFrame, excel_rows: pd.Series
-) -> dict[object, pd.Series]:
-    """Raw text per field; a card group's field is keyed (field, group). Duplicates coalesce."""
-    columns: dict[object, pd.Series] = {}
-    first_col: dict[object, int] = {}
-    for col in sorted(layout.matches):
-        match = layout.matches[col]
-        if not match.field or col not in body.columns:
-            continue
-        key: object = (match.field, match.group) if match.group is not None else match.field
-        values = body[col].astype("string")
-        if key in columns:
-            letters = (f"{_column_letter(first_col[key] + sheet.first_column)} 列与 "
-                       f"{_column_letter(col + sheet.first_column)} 列")
-            findings.add("header-duplicate", file=sheet.file, sheet=sheet.sheet,
-                         row=layout.header_rows[-1] + 1, field=label(match.field),
-                         raw=layout.labels[col], detail=letters)
-            columns[key] = columns[key].fillna(values)
-        else:
-            columns[key], first_col[key] = values, col
-    return columns
-
-
-# Kinds whose values have a recognisable shape, used to spot a row shifted by one column.
-# RE2 patterns over cleaned text (single ASCII spaces, ASCII digits): see normalise.regex_text.
-_SHAPES = {
-    Kind.PHONE: r"^\+?[0-9 \-()（）.－]{7,20}$",
-    Kind.DATE: r"^(?:[0-9]{4}[-/.年][0-9]{1,2}|[0-9]{1,2}月[0-9]{1,2}|[0-9]{8}$|[2-7][0-9]{4}(?:\.[0-9]+)?$)",
-    Kind.INT: r"^[0-9]{1,3}(?:岁|次)?$",
-}
-
-
-def _fits(text: pd.Series, kind: Kind, rules: Rules) -> pd.Series:
-    """Whether cleaned text has the shape of a value of this kind."""
-    text = norm.regex_text(text)
-    if kind in _SHAPES:
-        return _matches(text, _SHAPES[kind])
-    vocab = {Kind.GENDER: "gender", Kind.MARK: "marks"}.get(kind)
-    if vocab:
-        words = {w.upper() for ws in rules.vocab[vocab].values() for w in ws} | set(rules.vocab[vocab])
-        return text.str.upper().isin(words).fillna(False).astype(bool)
-    if kind is Kind.GRADE:
-        letters = "".join(rules.grade_levels)
-        # A grade letter alone or before 类/级 or any non-word character (Python's \W, in RE2 terms).
-        return _matches(text, rf"^[{letters}{letters.lower()}](?:类|级|$|[^\pL\pN_])")
-    return pd.Series(False, index=text.index)
-
-
-def _shifted_rows(body: pd.DataFrame, layout: HeaderLayout, rules: Rules) -> tuple[pd.Series, pd.Series]:
-    """Rows whose typed values sit one column right or left of their headers."""
-    typed = [
-        (col, FIELDS[m.field].kind)
-        for col, m in layout.matches.items()
-        if m.field and m.group is None and FIELDS[m.field].kind in (*_SHAPES, Kind.GENDER, Kind.MARK, Kind.GRADE)
-    ]
-    none = pd.Series(False, index=body.index)
-    if len(typed) < 2:
-        return none, pd.Series("", index=body.index, dtype="string")
-    typed = [(c, k) for c, k in typed if c in body.columns]
-    cleaned = _stacked(norm.clean_text, {c: body[c] for c, _ in typed})
-    present = pd.DataFrame({c: body[c].notna() for c, _ in typed})
-    here = pd.DataFrame({c: _fits(cleaned[c], k, rules) for c, k in typed})
-    bad = (present & ~here).sum(axis=1)
-    # Only a row with at least half its typed values out of shape can be shifted: its neighbours'
-    # shapes are checked for those rows alone (a handful in a sound register).
-    candidate = bad * 2 >= present.sum(axis=1)
-    detail = pd.Series("", index=body.index, dtype="string")
-    shifted = none.copy()
-    if not candidate.any():
-        return shifted, detail
-    rows, here = body[candidate], here[candidate]
-    neighbours = {c + step for c, _ in typed for step in (-1, 1)} & set(body.columns)
-    cleaned = _stacked(norm.clean_text, {c: rows[c] for c in sorted(neighbours)})
-    for step, words in ((1, "右"), (-1, "左")):
-        rescued = pd.Series(0, index=rows.index)
-        for col, kind in typed:
-            neighbour = col + step
-            if neighbour in cleaned:
-                rescued += (~here[col] & _fits(cleaned[neighbour], kind, rules)).astype(int)
-        hit = (rescued >= 2).reindex(body.index, fill_value=False) & ~shifted
-        detail = detail.mask(hit, f"电话、日期等值整体向{words}偏了一列")
-        shifted |= hit
-    return shifted, detail
-
-
-def _normalise_columns(
-    columns: dict[object, pd.Series],
-    rules: Rules,
-    reference: dt.date,
-    findings: Findings,
-    loc: dict[str, str],
-    excel_rows: pd.Series,
-) -> pd.DataFrame:
-    out: dict[object, pd.Series] = {}
-    index = excel_rows.index
-
-    def report(result: pd.DataFrame, raw: pd.Series, name: str, detail: pd.Series | None = None) -> None:
-        slugs = result["slug"]
-        for slug in slugs.dropna().unique():
-            hit = slugs == slug
-            hit = hit.fillna(False).astype(bool)
-            findings.add_rows(str(slug), **loc, rows=excel_rows[hit], field=name, raw=raw[hit],
-                              detail=detail[hit] if detail is not None else _detail_for(str(slug), result, rules)[hit])
-
-    # A formula's error (#N/A, #REF!) is no value at all: reported where it is, then left blank.
-    errors = list(EXCEL_ERRORS.values())
-    for key, raw in list(columns.items()):
-        error = raw.isin(errors).fillna(False).astype(bool)
-        if error.any():
-            field_key = key[0] if isinstance(key, tuple) else key
-            findings.add_rows("excel-error", **loc, rows=excel_rows[error], field=label(field_key), raw=raw[error])
-            columns[key] = raw.mask(error)
-    parsed = _parse_by_kind(columns, rules, reference)
-    for key, raw in columns.items():
-        field_key = key[0] if isinstance(key, tuple) else key
-        kind = FIELDS[field_key].kind
-        name = label(field_key)
-        result = parsed[key]
-        if kind in (Kind.TEXT, Kind.BIRTHDAY):
-            # Birthdays are often lunar or yearless: the almanac reads the text and reports what it cannot.
-            out[key] = result
-        elif kind is Kind.NAME:
-            out[key] = result["name"]
-            out["_glued_phone"] = result["phone"]
-        elif kind is Kind.PHONE:
-            out[key], out["phone_alt"] = result["value"], result["alt"]
-            report(result, raw, name)
-        elif kind is Kind.GRADE:
-            out[key] = result["value"]
-            if not isinstance(key, tuple):
-                out["grade_written"] = norm.per_value(norm.clean_text, raw)
-            report(result, raw, name, pd.Series("、".join(rules.grade_levels), index=index))
-        else:
-            out[key] = result["value"]
-            report(result, raw, name)
-    frame = pd.DataFrame(out, index=index)
-    if "_glued_phone" in frame:
-        glued = frame.pop("_glued_phone")
-        if "phone" not in frame:
-            frame["phone"] = pd.Series(pd.NA, index=index, dtype="string")
-        use = glued.notna()
-        if use.any():
-            findings.add_rows("name-phone-glued", **loc, rows=excel_rows[use], field=label("name"),
-                              raw=columns["name"][use], detail=glued[use])
-            frame["phone"] = frame["phone"].fillna(glued)
-    return frame
-
-
-def _parser(kind: Kind, rules: Rules, reference: dt.date) -> tuple[Callable[..., object], dict[str, object]]:
-    """The normaliser of a kind of field, and its options."""
-    ingest = rules.ingest
-    if kind in (Kind.TEXT, Kind.BIRTHDAY):
-        return norm.clean_text, {}
-    if kind is Kind.NAME:
-        return norm.split_name_phone, {}
-    if kind is Kind.PHONE:
-        return norm.parse_phones, {}
-    if kind is Kind.DATE:
-        return norm.parse_dates, {"reference": reference, "min_year": ingest["min_year"],
-                                  "max_year": ingest["max_year"]}
-    if kind in (Kind.INT, Kind.NUMBER):
-        return norm.parse_numbers, {"integer": kind is Kind.INT, "min_value": 0}
-    if kind is Kind.GRADE:
-        return norm.parse_grades, {"levels": rules.grade_levels}
-    vocab = {Kind.GENDER: "gender", Kind.MARK: "marks", Kind.METHOD: "methods", Kind.STAGE: "stages"}[kind]
-    return norm.parse_vocab, {"vocab": rules.vocab[vocab]}
-
-
-def _parse_by_kind(columns: dict[object, pd.Series], rules: Rules, reference: dt.date) -> dict[object, object]:
-    """Every column through its kind's normaliser, all columns of one kind in one call."""
-    by_kind: dict[Kind, list[object]] = {}
-    for key in columns:
-        by_kind.setdefault(FIELDS[key[0] if isinstance(key, tuple) else key].kind, []).append(key)
-    parsed: dict[object, object] = {}
-    for kind, keys in by_kind.items():
-        parse, options = _parser(kind, rules, reference)
-        parsed.update(_stacked(parse, {k: columns[k] for k in keys}, **options))
-    return parsed
-
-
-def _stacked(parse: Callable[..., T], columns: Mapping[object, pd.Series], **options: object) -> dict[object, T]:
-    """``parse`` of each column, computed in one call over the columns stacked (and per distinct value).
-
-    A card sheet has a dozen date columns (one per follow-up) and dozens of text ones; a
-    normaliser call costs ~20 ms however few its rows, so they are stacked and parsed together.
-    """
-    if not columns:
-        return {}
-    result = norm.per_value(parse, pd.concat(list(columns.values()), ignore_index=True), **options)
-    parsed: dict[object, T] = {}
-    start = 0
-    for key, column in columns.items():
-        parsed[key] = result.iloc[start:start + len(column)].set_axis(column.index)
-        start += len(column)
-    return parsed
-
-
-def _detail_for(slug: str, result: pd.DataFrame, rules: Rules) -> pd.Series:
-    index = result.index
-    if slug == "date-year-inferred":
-        return result["value"].dt.strftime("%Y-%m-%d").astype("string")
-    if slug == "date-out-of-range":
-        return pd.Series(f"{rules.ingest['min_year']}–{rules.ingest['max_year']} 年", index=index)
-    if slug == "phone-multiple":
-        return result["alt"].astype("string")
-    return pd.Series("", index=index, dtype="string")
-
-
-def _carried_contacts(frame: pd.DataFrame, groups: dict[tuple, pd.Series]) -> pd.DataFrame | None:
-    """Card groups (初次/二次…) and a register's own follow-up columns become contact rows."""
-    ident = [c for c in ("customer_id", "name", "phone", "agent") if c in frame]
-    pieces = []
-    numbers = sorted({g for _, g in groups})
-    for number in numbers:
-        piece = frame[ident + LOCATION].copy()
-        for name in CARD_GROUP_FIELDS:
-            if (name, number) in groups:
-                piece[name] = groups[(name, number)]
-        pieces.append(piece)
-    if "contact_at" in frame or "content" in frame:
-        piece = frame[ident + LOCATION + [c for c in ("contact_at", "method", "content", "next_contact_at")
-                                           if c in frame]].copy()
-        pieces.append(piece)
-    if not pieces:
-        return None
-    out = pd.concat(pieces, ignore_index=True)
-    filled = out[[c for c in ("contact_at", "content", "grade") if c in out]].notna().any(axis=1)
-    return out[filled]
-
-
-# ---------------------------------------------------------------- all sheets
-
-
-def _concat(frames: list[pd.DataFrame], required: list[str]) -> pd.DataFrame:
-    frames = [f for f in frames if f is not None and len(f)]
-    out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-    for col in [*required, *LOCATION]:
-        if col not in out:
-            out[col] = pd.Series(pd.NA, index=out.index, dtype="object")
-    return out
-
-
-def _stable_id(prefix: str, keys: pd.Series) -> pd.Series:
-    """A short id that stays the same for the same key in every run (客户编号 when the register has none)."""
-    hashed = pd.util.hash_pandas_object(keys.astype("string"), index=False).to_numpy()
-    digits = pd.Series(hashed % np.uint64(10**12), index=keys.index).astype("string").str.zfill(12)
-    return prefix + digits
-
-
-def _name_agent(frame: pd.DataFrame) -> pd.Series:
-    return frame["name"].astype("string") + "|" + frame["agent"].astype("string").fillna("")
-
-
-def _known_phone(frame: pd.DataFrame) -> pd.Series:
-    """A row's phone, or the one phone the same name + agent carries on other rows."""
-    name_agent = _name_agent(frame)
-    carriers = frame["phone"].notna() & frame["name"].notna()
-    phones = frame["phone"][carriers].groupby(name_agent[carriers]).agg(["first", "nunique"])
-    # Namesakes under one agent are common in a big register: only an unambiguous phone is borrowed.
-    phone_of = phones.loc[phones["nunique"] == 1, "first"]
-    return frame["phone"].astype("string").fillna(name_agent.map(phone_of).astype("string"))
-
-
-def _identity(frame: pd.DataFrame, phone: pd.Series | None = None) -> pd.Series:
-    """Phone, else name + agent: how rows without a 客户编号 are recognised as one customer."""
-    phone = _known_phone(frame) if phone is None else phone
-    return ("T:" + phone).fillna("N:" + _name_agent(frame))
-
-
-def _assemble(parts: list[_SheetRows], findings: Findings) -> tuple[pd.DataFrame, pd.DataFrame]:
-    customer_fields = ["customer_id", "name", "phone", "agent", "registered_at"]
-    customers = _concat([p.frame for p in parts if p.role is Role.CUSTOMERS], customer_fields)
-    contacts = _concat(
-        [p.frame for p in parts if p.role is Role.CONTACTS] + [p.contacts for p in parts if p.contacts is not None],
-        CONTACT_COLUMNS,
+    customers, contacts = match_customers(
+        [s.frame for s in sheets if s.role is Role.CUSTOMERS],
+        [s.frame for s in sheets if s.role is Role.CONTACTS] + [s.contacts for s in sheets if s.contacts is not None],
+        findings,
     )
-    for frame in (customers, contacts):
-        for col in ("customer_id", "name", "phone", "agent"):
-            frame[col] = frame[col].astype("string")
-    customers = _drop_anonymous(customers, findings)
-    contacts = _drop_anonymous(contacts, findings)
-
-    customers, aliases = _settle_customers(customers, findings)
-    # A file with a contact log but no customer sheet defines the customers no register holds;
-    # those never compete for ownership with a register's own registration.
-    files_with_register = set(customers["_file"].dropna())
-    linked = _contact_links(contacts, customers, aliases)
-    from_log = ~contacts["_file"].isin(files_with_register)
-    derived, derived_aliases = _settle_customers(_derive_customers(contacts[from_log & linked.isna()]), findings)
-    if len(derived):
-        customers = pd.concat([customers, derived], ignore_index=True)
-        aliases = pd.concat([aliases, derived_aliases])
-        # Linked again against everyone: a namesake the log adds makes a name-only link ambiguous.
-        linked = _contact_links(contacts, customers, aliases)
-    customers["registered_at"] = pd.to_datetime(customers["registered_at"], errors="coerce")
-    contacts = _link_contacts(contacts, linked, findings)
-    return customers, contacts
-
-
-def _drop_anonymous(frame: pd.DataFrame, findings: Findings) -> pd.DataFrame:
-    anonymous = frame[["customer_id", "name", "phone"]].isna().all(axis=1)
-    for (file, sheet), rows in frame[anonymous].groupby(["_file", "_sheet"], sort=False):
-        findings.add_rows("row-no-identity", file=file, sheet=sheet, rows=rows["_row"], field="",
-                          raw=pd.Series("", index=rows.index, dtype="string"))
-    return frame[~anonymous].reset_index(drop=True)
-
-
-def _derive_customers(log: pd.DataFrame) -> pd.DataFrame:
-    """A follow-up log defines one customer per identity: latest grade and agent, first contact as registration."""
-    if log.empty:
-        return pd.DataFrame({c: pd.Series(dtype="object") for c in ["customer_id", "name", "phone", "agent",
-                                                                     "registered_at", *LOCATION]})
-    log = log.assign(_key=_identity(log)).sort_values(["contact_at", "_row"], na_position="first")
-    latest = log.groupby("_key", sort=False).last()
-    first = log.groupby("_key", sort=False).first()
-    derived = pd.DataFrame({
-        "customer_id": latest["customer_id"],
-        "name": latest["name"],
-        "phone": latest["phone"],
-        "agent": latest["agent"],
-        "grade": latest["grade"] if "grade" in latest else pd.NA,
-        "registered_at": first["contact_at"],
-        "_file": first["_file"],
-        "_sheet": first["_sheet"],
-        "_row": first["_row"],
-        "_role": "derived",
-    })
-    return derived.reset_index(drop=True)
-
-
-def _components(keys: list[pd.Series]) -> pd.Series:
-    """Rows that share any key, directly or through other rows, get one label (NA shares nothing).
-
-    Min-label propagation over group-bys: a handful of vectorised passes, however large the register.
-    """
-    label_of = pd.Series(np.arange(len(keys[0])), index=keys[0].index)
-    while True:
-        before = label_of
-        for key in keys:
-            has = key.notna()
-            label_of = label_of.where(~has, label_of[has].groupby(key[has]).transform("min"))
-        if label_of.equals(before):
-            return label_of
-
-
-def _settle_customers(customers: pd.DataFrame, findings: Findings) -> tuple[pd.DataFrame, pd.Series]:
-    """Merge duplicates and settle ownership (客户信息归属).
-
-    Rows sharing a 客户编号 or a phone are one customer; the earliest registration's agent owns it
-    and other agents' rows are reported. Returns the customers and a map from every 客户编号 seen
-    to the id kept, so contacts citing a merged id still find their customer.
-    """
-    if customers.empty:
-        customers["customer_id"] = pd.Series(dtype="string")
-        return customers, pd.Series(dtype="string")
-    customers = customers.sort_values(["registered_at", "_file", "_row"], na_position="last", kind="stable")
-    customers = customers.reset_index(drop=True)
-    phone = _known_phone(customers)
-    nameless = "N:" + _name_agent(customers).where(phone.isna() & customers["customer_id"].isna())
-    key = _components([customers["customer_id"], phone, nameless]).rename("_key")
-
-    groups = customers.groupby(key, sort=False)
-    owner = groups["agent"].transform("first")
-    conflict = customers["agent"].notna() & owner.notna() & (customers["agent"] != owner)
-    if conflict.any():
-        first_file = groups["_file"].transform("first").astype("string")
-        first_row = groups["_row"].transform("first").astype("string")
-        first_date = groups["registered_at"].transform("first")
-        when = ("，" + first_date.dt.strftime("%Y-%m-%d")).fillna("") if first_date.dtype.kind == "M" else ""
-        detail = "最早登记：" + owner.astype("string") + "，" + first_file + " 第 " + first_row + " 行" + when
-        _report_by_location(findings, "ownership-conflict", customers[conflict], detail[conflict],
-                            field=label("agent"), raw=customers.loc[conflict, "agent"])
-    kept, kept_key = customers[~conflict], key[~conflict]
-    duplicate = kept_key.duplicated(keep="first")
-    if duplicate.any():
-        groups = kept.groupby(kept_key, sort=False)
-        first = {c: groups[c].transform("first").astype("string") for c in LOCATION}
-        row = "第 " + first["_row"] + " 行"
-        # Across files (十一月/客户登记表.xlsx and 十二月/…), the first registration names its file and sheet.
-        here = (first["_file"] == kept["_file"].astype("string")) & (first["_sheet"] == kept["_sheet"].astype("string"))
-        place = row.where(here.fillna(False), first["_file"] + "「" + first["_sheet"] + "」" + row)
-        _report_by_location(findings, "customer-duplicate", kept[duplicate], place[duplicate],
-                            field="", raw=kept.loc[duplicate, "name"])
-    # first() takes each column's first non-empty value: later rows fill the gaps.
-    merged = kept.groupby(kept_key, sort=False).first()
-    identity = _identity(kept, phone[~conflict]).groupby(kept_key, sort=False).first()
-    merged["customer_id"] = merged["customer_id"].fillna(_stable_id("K", identity))
-    final_id = key.map(merged["customer_id"])
-    seen = customers["customer_id"].notna() & final_id.notna()
-    aliases = pd.Series(final_id[seen].to_numpy(), index=customers["customer_id"][seen].to_numpy(), dtype="string")
-    aliases = aliases[~aliases.index.duplicated()]
-    return merged.reset_index(drop=True), aliases
-
-
-def _report_by_location(findings: Findings, slug: str, rows: pd.DataFrame, detail: pd.Series, *,
-                        field: str, raw: pd.Series) -> None:
-    for (file, sheet), group in rows.groupby(["_file", "_sheet"], sort=False):
-        findings.add_rows(slug, file=file, sheet=sheet, rows=group["_row"], field=field,
-                          raw=raw[group.index], detail=detail[group.index])
-
-
-def _contact_links(contacts: pd.DataFrame, customers: pd.DataFrame, aliases: pd.Series) -> pd.Series:
-    """Each contact's customer: by 客户编号 (or an id merged into it), else phone, else an
-    unambiguous name + agent when one side has no phone."""
-    if contacts.empty or customers.empty:
-        return pd.Series(pd.NA, index=contacts.index, dtype="string")
-    people = customers[["customer_id", "name", "phone", "agent"]]
-    ids = people["customer_id"].astype("string")
-    known_ids = pd.concat([pd.Series(ids.to_numpy(), index=ids.to_numpy(), dtype="string"), aliases])
-    by_id = _lookup(contacts["customer_id"], known_ids[~known_ids.index.duplicated()])
-    phones = people.dropna(subset=["phone"]).drop_duplicates("phone").set_index("phone")["customer_id"]
-    by_phone = _lookup(contacts["phone"], phones)
-    name_agent = people.dropna(subset=["name"]).assign(
-        _k=lambda f: f["name"] + "|" + f["agent"].fillna("")
-    ).drop_duplicates("_k", keep=False).set_index("_k")["customer_id"]
-    contact_key = contacts["name"] + "|" + contacts["agent"].fillna("")
-    # Two different phones mean two people: name + agent links only when one side has no phone.
-    by_name = _lookup(contact_key, name_agent)
-    customer_phone = _lookup(by_name, people.drop_duplicates("customer_id").set_index("customer_id")["phone"])
-    by_name = by_name.where(contacts["phone"].isna() | customer_phone.isna())
-    return by_id.fillna(by_phone).fillna(by_name).astype("string")
-
-
-def _lookup(keys: pd.Series, table: pd.Series) -> pd.Series:
-    """``table[key]`` for each text key, missing where the key is missing or not in ``table`` (whose
-    index holds distinct texts); ``keys.map(table)`` by Arrow's hash lookup, many times faster."""
-    where = pc.index_in(pa.array(keys.astype("string").array), value_set=pa.array(table.index.astype("string").array),
-                        skip_nulls=True)
-    found = pa.array(table.astype("string").array).take(where)
-    return pd.Series(found.to_pandas(types_mapper=lambda _type: pd.StringDtype("pyarrow")).array, index=keys.index)
-
-
-def _link_contacts(contacts: pd.DataFrame, linked: pd.Series, findings: Findings) -> pd.DataFrame:
-    """Give every contact its customer's id; the ones that link to nobody are findings."""
-    if contacts.empty:
-        return contacts
-    unlinked = linked.isna()
-    if unlinked.any():
-        who = contacts.loc[unlinked, "name"].fillna("") + " " + contacts.loc[unlinked, "phone"].fillna("")
-        _report_by_location(findings, "contact-unlinked", contacts[unlinked], who.str.strip(),
-                            field="", raw=who.str.strip())
-    contacts = contacts[~unlinked].copy()
-    contacts["customer_id"] = linked[~unlinked]
-    if "contact_at" in contacts:
-        undated = contacts["contact_at"].isna()
-        if undated.any():
-            _report_by_location(findings, "contact-no-date", contacts[undated],
-                                pd.Series("", index=contacts.index[undated]), field=label("contact_at"),
-                                raw=pd.Series("", index=contacts.index[undated]))
-    return contacts.reset_index(drop=True)
+    events = stack_rows([s.frame for s in sheets if s.role is Role.EVENTS], ["event_name", "event_date"])
+    every_sheet = [s for f in files for s in f.sheets]
+    mappings = [m for s in every_sheet for m in s.mapping]
+    mapping = pd.concat(mappings, ignore_index=True) if mappings else pd.DataFrame()
+    return Register(customers, contacts, events, mapping, findings, read_files, sum(s.rows for s in every_sheet))
