@@ -5,7 +5,7 @@
     python benchmarks/measure.py baseline --result R.json --inputs DIR --out FILE --report CELLS.pickle
 
 Every measurement writes, at exit, its peak RSS (``ru_maxrss`` of this
-process plus that of its children: the full job's helper process) and its
+process plus its children's: the full job's worker processes) and its
 timeline: absolute start and end, and the offsets of the events inside.
 ``setup_s`` is work that only prepares the measurement (loading the report's
 cells for the floor and the baseline); bench.py subtracts it from the wall time.
@@ -20,12 +20,10 @@ STARTED_AT = time.time()  # before any other import: bench.py counts interpreter
 STARTED = time.perf_counter()
 
 import argparse  # noqa: E402 - the clocks above must start first
-import atexit  # noqa: E402
 import importlib.abc  # noqa: E402
 import importlib.machinery  # noqa: E402
 import io  # noqa: E402
 import json  # noqa: E402
-import os  # noqa: E402
 import pickle  # noqa: E402
 import sys  # noqa: E402
 from collections.abc import Callable, Iterator  # noqa: E402
@@ -37,6 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 REGISTER_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv")
 CSV_ENCODINGS = ("utf-8-sig", "gb18030")  # what the generator and Chinese teams write
 # The real writer's options: register text stays text.
+WORKERS = 2  # crm_batch.parallel.WORKERS: the full job's worker processes, when it starts them
 WRITER_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
 
 
@@ -71,7 +70,7 @@ class LineClock(io.TextIOBase):
 
 class Probes:
     """Time named project functions, wrapped as their module finishes loading: the job imports its
-    modules in its own order (the CLI starts its helper process before pandas loads), as under run.py."""
+    modules in its own order (the CLI starts its worker processes before pandas loads), as under run.py."""
 
     def __init__(self) -> None:
         self.seconds: dict[str, float] = {}
@@ -135,7 +134,7 @@ def measure_full(inputs: Path, out: Path, week: str, root: Path) -> dict[str, An
     """
     sys.path.insert(0, str(root))
     probes = Probes()
-    probes.function("crm_batch.ingest.files", "load_sheets", "解析文件 load_sheets（主进程部分）", "read")
+    probes.function("crm_batch.ingest.files", "load_sheet", "解析文件 load_sheet（主进程部分）", "read")
     probes.function("crm_batch.report.sheets", "weekly_tables", "整理报表 weekly_tables", "write")
     probes.function("crm_batch.report.workbook", "write_workbook", "写工作簿 write_workbook", "write")
     probes.method("crm_batch.history", "History", "save", "保存历史 History.save", "write")
@@ -145,7 +144,7 @@ def measure_full(inputs: Path, out: Path, week: str, root: Path) -> dict[str, An
     clock = LineClock()
     real_stdout, sys.stdout = sys.stdout, clock
     try:
-        code = main([str(inputs), "--out", str(out), "--week", week], base_dir=root)
+        code = main([str(inputs), "--out", str(out), "--week", week], base_dir=root, parallel=True)  # as run.py
     finally:
         sys.stdout = real_stdout
     if code != 0:
@@ -297,9 +296,12 @@ def peak_rss_kib() -> int | None:
         import resource
     except ImportError:  # Windows
         return None
-    # The job's helper process (crm_batch.helper) is a child: its peak is added to ours. That is an
-    # upper bound on what both held at once, never an under-count.
-    peak = sum(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+    # The job's worker processes (crm_batch.parallel) are children; the system reports the largest
+    # child's peak, so it is counted once per worker and added to ours: an upper bound on what all
+    # of them held at once, never an under-count.
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    peak = own + WORKERS * child
     return peak // 1024 if sys.platform == "darwin" else peak  # macOS counts bytes, Linux KiB
 
 
@@ -329,10 +331,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    code = main()
-    # run.py ends the job without Python's object-by-object shutdown (crm_batch.cli.exit_at_once): exit
-    # handlers (the helper process leaves), then os._exit. Every measurement ends the same way.
-    atexit._run_exitfuncs()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code)
+    sys.exit(main())

@@ -23,7 +23,7 @@ class RegisterUnreadable(CrmBatchError):
         self.reason = reason
         super().__init__(f"无法读取登记表 {path}：{reason}")
 
-    def __reduce__(self) -> tuple:  # as a helper process's result: rebuilt from its two parts
+    def __reduce__(self) -> tuple:  # raised in a worker process: rebuilt from its two parts
         return type(self), (self.path, self.reason)
 
 
