@@ -31,7 +31,8 @@ import pandas as pd
 import pyarrow as pa
 from lunar_python import Lunar, LunarYear, Solar
 
-from crm_batch.ingest.normalise import TEXT, clean_text
+from crm_batch.text import TEXT, clean_text
+from crm_batch.vocabulary import EXCEL_EPOCH
 
 BIRTHDAY_INVALID = "birthday-invalid"
 HOLIDAY = "节日"
@@ -261,7 +262,7 @@ _COMPACT = r"^(?P<year>[0-9]{4})(?P<month>[0-9]{2})(?P<day>[0-9]{2})(?:\.0+)?$"
 # An Excel date cell read as its serial number; from 10000 (1927-05-18) so a
 # year typed alone ("1975") is not taken for a day in 1905.
 _SERIAL = r"^(?P<serial>[0-9]{5}(?:\.[0-9]+)?)$"
-_EXCEL_EPOCH = np.datetime64("1899-12-30", "D")
+_EXCEL_EPOCH = np.datetime64(EXCEL_EPOCH, "D")
 # A cell longer than any spelling of a date is not one; it skips the regexes.
 _MAX_LENGTH = 40
 _MIN_BIRTH_YEAR = 1900

@@ -26,8 +26,8 @@ import pandas as pd
 
 from crm_batch.calendar import WEEKDAYS
 from crm_batch.errors import TemplateInvalid
-from crm_batch.ingest.normalise import WHITESPACE, regex_text
 from crm_batch.rules_config import Rules
+from crm_batch.text import WHITESPACE, regex_text
 
 # A name that already carries a form of address is used as it is (王先生, 李总).
 TITLES = ("先生", "女士", "小姐", "太太", "老师", "总", "经理")

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from crm_batch.errors import RulesInvalid
+from crm_batch.vocabulary import LEVELS
 
 BASE_PRESET = "real_estate"
 PRESETS = ("real_estate", "auto_dealer")
@@ -209,7 +210,7 @@ def _check_rule_values(data: Mapping[str, Any], path: str) -> None:
     """Risks and priorities, the grades, methods and stages named, and positive day counts."""
     churn, levels = data["churn"], data["grades"]["levels"]
     for name, setting in churn["flags"].items():
-        _check_subset([setting["risk"]], ["高", "中", "低"], path, f"churn.flags.{name}.risk", "风险")
+        _check_subset([setting["risk"]], list(LEVELS), path, f"churn.flags.{name}.risk", "风险")
     _check_subset(churn["escalate_grades"], levels, path, "churn.escalate_grades", "等级")
     _check_subset(churn["progress_methods"], data["vocab"]["methods"], path, "churn.progress_methods", "跟进方式")
     _check_subset(churn["visitor_stages"], data["vocab"]["stages"], path, "churn.visitor_stages", "客户类型")
@@ -226,7 +227,7 @@ def _check_rule_values(data: Mapping[str, Any], path: str) -> None:
             data["actions"]["birthday_invite_days"]) != 2:
         raise RulesInvalid(path, "actions.birthday_invite_days", "应为 [最少天数, 最多天数]，例如 [14, 21]")
     for name, level in data["actions"]["priority"].items():
-        _check_subset([level], ["高", "中", "低"], path, f"actions.priority.{name}", "优先级")
+        _check_subset([level], list(LEVELS), path, f"actions.priority.{name}", "优先级")
     _check_subset(data["actions"]["top_grades"], levels, path, "actions.top_grades", "等级")
     for key, value in days.items():
         if value < 0 or (value == 0 and not key.startswith("actions.maintenance")):

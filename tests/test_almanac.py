@@ -25,8 +25,8 @@ from crm_batch.almanac import (
     occasions,
     parse_birthdays,
 )
-from crm_batch.ingest.normalise import clean_text
 from crm_batch.rules_config import load_rules
+from crm_batch.text import clean_text
 from tests.test_normalise import PROPERTY, registers
 
 D = dt.date

@@ -11,17 +11,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from crm_batch.ingest.normalise import (
-    WHITESPACE,
-    clean_text,
     parse_dates,
     parse_grades,
     parse_numbers,
     parse_phones,
     parse_vocab,
-    per_value,
-    regex_text,
     split_name_phone,
 )
+from crm_batch.text import WHITESPACE, clean_text, per_value, regex_text
 
 REFERENCE = dt.date(2026, 11, 20)
 

@@ -26,6 +26,7 @@ from crm_batch.ingest import normalise as norm
 from crm_batch.ingest.files import EXCEL_ERRORS, RawSheet, SheetSource, load_sheet
 from crm_batch.ingest.headers import HeaderLayout, HeaderMatcher, clean_header, find_header
 from crm_batch.rules_config import Rules
+from crm_batch.text import WHITESPACE, clean_text, per_value, regex_text
 
 # Fields a contact log carries; a sheet with many fields beyond these is a
 # customer register that happens to have a follow-up column.
@@ -238,8 +239,8 @@ def _unlabelled_frame(sheet: RawSheet, layout: HeaderLayout, role: Role, columns
 
 
 def _packed(text: pd.Series) -> pd.Series:
-    """Text without any whitespace, in RE2 text (see normalise.regex_text)."""
-    return norm.regex_text(text).str.replace(norm.WHITESPACE, "", regex=True)
+    """Text without any whitespace, in RE2 text (see crm_batch.text.regex_text)."""
+    return regex_text(text).str.replace(WHITESPACE, "", regex=True)
 
 
 def _matches(text: pd.Series, pattern: str) -> pd.Series:
@@ -331,7 +332,7 @@ def _mapped_columns(
 
 
 # Kinds whose values have a recognisable shape, used to spot a row shifted by one column.
-# RE2 patterns over cleaned text (single ASCII spaces, ASCII digits): see normalise.regex_text.
+# RE2 patterns over cleaned text (single ASCII spaces, ASCII digits): see crm_batch.text.regex_text.
 _SHAPES = {
     Kind.PHONE: r"^\+?[0-9 \-()（）.－]{7,20}$",
     Kind.DATE: r"^(?:[0-9]{4}[-/.年][0-9]{1,2}|[0-9]{1,2}月[0-9]{1,2}|[0-9]{8}$|[2-7][0-9]{4}(?:\.[0-9]+)?$)",
@@ -341,7 +342,7 @@ _SHAPES = {
 
 def _fits(text: pd.Series, kind: Kind, rules: Rules) -> pd.Series:
     """Whether cleaned text has the shape of a value of this kind."""
-    text = norm.regex_text(text)
+    text = regex_text(text)
     if kind in _SHAPES:
         return _matches(text, _SHAPES[kind])
     vocab = {Kind.GENDER: "gender", Kind.MARK: "marks"}.get(kind)
@@ -366,7 +367,7 @@ def _shifted_rows(body: pd.DataFrame, layout: HeaderLayout, rules: Rules) -> tup
     if len(typed) < 2:
         return none, pd.Series("", index=body.index, dtype="string")
     typed = [(c, k) for c, k in typed if c in body.columns]
-    cleaned = _stacked(norm.clean_text, {c: body[c] for c, _ in typed})
+    cleaned = _stacked(clean_text, {c: body[c] for c, _ in typed})
     present = pd.DataFrame({c: body[c].notna() for c, _ in typed})
     here = pd.DataFrame({c: _fits(cleaned[c], k, rules) for c, k in typed})
     bad = (present & ~here).sum(axis=1)
@@ -379,7 +380,7 @@ def _shifted_rows(body: pd.DataFrame, layout: HeaderLayout, rules: Rules) -> tup
         return shifted, detail
     rows, here = body[candidate], here[candidate]
     neighbours = {c + step for c, _ in typed for step in (-1, 1)} & set(body.columns)
-    cleaned = _stacked(norm.clean_text, {c: rows[c] for c in sorted(neighbours)})
+    cleaned = _stacked(clean_text, {c: rows[c] for c in sorted(neighbours)})
     for step, words in ((1, "右"), (-1, "左")):
         rescued = pd.Series(0, index=rows.index)
         for col, kind in typed:
@@ -437,7 +438,7 @@ def _normalise_columns(
         elif kind is Kind.GRADE:
             out[key] = result["value"]
             if not isinstance(key, tuple):
-                out["grade_written"] = norm.per_value(norm.clean_text, raw)
+                out["grade_written"] = per_value(clean_text, raw)
             report(result, raw, name, pd.Series("、".join(rules.grade_levels), index=index))
         else:
             out[key] = result["value"]
@@ -459,7 +460,7 @@ def _parser(kind: Kind, rules: Rules, reference: dt.date) -> tuple[Callable[...,
     """The normaliser of a kind of field, and its options."""
     ingest = rules.ingest
     if kind in (Kind.TEXT, Kind.BIRTHDAY):
-        return norm.clean_text, {}
+        return clean_text, {}
     if kind is Kind.NAME:
         return norm.split_name_phone, {}
     if kind is Kind.PHONE:
@@ -495,7 +496,7 @@ def _stacked(parse: Callable[..., T], columns: Mapping[object, pd.Series], **opt
     """
     if not columns:
         return {}
-    result = norm.per_value(parse, pd.concat(list(columns.values()), ignore_index=True), **options)
+    result = per_value(parse, pd.concat(list(columns.values()), ignore_index=True), **options)
     parsed: dict[object, T] = {}
     start = 0
     for key, column in columns.items():

@@ -16,8 +16,8 @@ from crm_batch import almanac
 from crm_batch.calendar import WEEKDAYS
 from crm_batch.pipeline import WeeklyResult
 from crm_batch.report.workbook import Block, Chart, Column, Table
-from crm_batch.rules.churn import RISK_ORDER
 from crm_batch.rules.compliance import TOTAL
+from crm_batch.vocabulary import LEVELS
 
 PROBLEM_COLUMNS = [
     Column("文件", "文件"),
@@ -128,7 +128,7 @@ def churn_frame(result: WeeklyResult) -> pd.DataFrame:
     """流失预警: one row per flagged customer, highest risk first, then by agent, longest idle first."""
     frame = _customer_profiles(result)
     frame = frame[frame["alerts"].notna()].copy()
-    frame["_risk"] = frame["risk"].map({r: i for i, r in enumerate(RISK_ORDER)})
+    frame["_risk"] = frame["risk"].map({r: i for i, r in enumerate(LEVELS)})
     frame = frame.sort_values(["_risk", "agent", "idle_days", "name"], ascending=[True, True, False, True],
                               kind="stable", na_position="last")
     return frame.drop(columns="_risk")
@@ -281,7 +281,7 @@ def _kpi_rows(result: WeeklyResult) -> list[tuple[str, str]]:
 
 def _risk_counts(risk: pd.Series) -> str:
     counts = risk.value_counts()
-    parts = "，".join(f"{r} {int(counts.get(r, 0))}" for r in RISK_ORDER)
+    parts = "，".join(f"{r} {int(counts.get(r, 0))}" for r in LEVELS)
     return f"{int(risk.notna().sum())}（{parts}）"
 
 

@@ -38,7 +38,7 @@ import xlsxwriter.workbook
 from xlsxwriter.utility import xl_col_to_name
 
 from crm_batch.errors import OutputNotWritable
-from crm_batch.ingest.normalise import WHITESPACE
+from crm_batch.text import WHITESPACE
 
 MIN_WIDTH, MAX_WIDTH = 6, 60
 WIDTH_SAMPLE_ROWS = 2000

@@ -28,10 +28,9 @@ import pandas as pd
 from crm_batch import almanac
 from crm_batch.calendar import PlanWeek
 from crm_batch.rules import column, date_column, key_account, last_contact, rows_by_id, top_customer
-from crm_batch.rules.completeness import LOST_STAGE, OWNER_STAGES
 from crm_batch.rules_config import Rules
+from crm_batch.vocabulary import LEVELS, LOST_STAGE, OWNER_STAGES
 
-PRIORITIES = ("高", "中", "低")
 LONG_COLUMNS = ["cust", "date", "action_type", "reason", "occasion", "detail"]
 ALL_WORDS = ("全部", "所有", "全体")
 LIFECYCLE_TARGETS = ("潜在", "准客户", "忠诚", "沉睡")
@@ -346,8 +345,8 @@ def merge_actions(long: pd.DataFrame, profiles: pd.DataFrame, rules: Rules) -> p
     """One row per customer and day: types and reasons joined, led by the most urgent; priority the highest."""
     cfg = rules["actions"]
     order = {kind: i for i, kind in enumerate(cfg["priority"])}
-    ranks = {kind: PRIORITIES.index(level) for kind, level in cfg["priority"].items()}
-    rank = long["action_type"].map(ranks).fillna(len(PRIORITIES) - 1).astype("int64")
+    ranks = {kind: LEVELS.index(level) for kind, level in cfg["priority"].items()}
+    rank = long["action_type"].map(ranks).fillna(len(LEVELS) - 1).astype("int64")
     top = profiles["grade"].astype("string").isin(cfg["top_grades"]).fillna(False)
     calls = long["action_type"].isin(["电话回访", "季度回访"]).to_numpy()
     urgent = rank.mask(calls & top.reindex(long["cust"]).to_numpy(), 0)
@@ -371,5 +370,5 @@ def merge_actions(long: pd.DataFrame, profiles: pd.DataFrame, rules: Rules) -> p
         lead = lead.assign(types=pd.Series(dtype="string"), reasons=pd.Series(dtype="string"))
     single = single.assign(types=single["action_type"], reasons=single["reason"])
     out = pd.concat([single, lead], ignore_index=True)
-    out["priority"] = np.asarray(PRIORITIES, dtype=object)[out["_rank"].to_numpy(dtype=int)]
+    out["priority"] = np.asarray(LEVELS, dtype=object)[out["_rank"].to_numpy(dtype=int)]
     return out.drop(columns=["_order", "_base", "reason"]).rename(columns={"action_type": "lead_type"})

@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 
 from crm_batch.rules import column, key_account, last_contact
-from crm_batch.rules.completeness import LOST_STAGE, OWNER_STAGES
 from crm_batch.rules_config import Rules
+from crm_batch.vocabulary import LOST_STAGE, OWNER_STAGES
 
 
 def contact_cadence(

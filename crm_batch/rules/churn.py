@@ -28,14 +28,13 @@ import pandas as pd
 
 from crm_batch.fields import label
 from crm_batch.rules import column, date_column, key_account, last_contact, mark_patterns
-from crm_batch.rules.completeness import LOST_STAGE, OWNER_STAGES
 from crm_batch.rules_config import Rules
+from crm_batch.vocabulary import LEVELS, LOST_STAGE, OWNER_STAGES
 
 STALE, NO_RETURN, SLEEPING, BEHIND, KEY_STALLED, GRADE_DROP, LOST_PENDING = (
     "超期未联系", "未回笼", "沉睡", "落后频率", "大客户无进展", "等级下降", "战败待审批",
 )
 FLAG_ORDER = (SLEEPING, KEY_STALLED, STALE, NO_RETURN, GRADE_DROP, BEHIND, LOST_PENDING)
-RISK_ORDER = ("高", "中", "低")
 VISIT = "来访"  # the contact method that is a visit (vocab.methods)
 # The register's own dates that count as a touch, besides the contacts.
 TOUCH_DATES = ("registered_at", "signed_at", "handover_at", "outreach_at")
@@ -161,8 +160,8 @@ def _combine(
             if action not in actions:
                 actions += "；" + action
         pattern_actions.append(actions.lstrip("；"))
-        pattern_ranks.append(min([RISK_ORDER.index(cfg["flags"][name]["risk"]) for name in on],
-                                 default=len(RISK_ORDER)))
+        pattern_ranks.append(min([LEVELS.index(cfg["flags"][name]["risk"]) for name in on],
+                                 default=len(LEVELS)))
     names = pd.Series(np.array(pattern_names, dtype=object)[which], index=index, dtype="string")
     actions = pd.Series(np.array(pattern_actions, dtype=object)[which], index=index, dtype="string")
     rank = pd.Series(np.array(pattern_ranks, dtype="int64")[which], index=index)
@@ -178,7 +177,7 @@ def _combine(
     reasons = reasons.mask(escalate, reasons + "；" + np.where(key, "大客户", grade.fillna("") + " 级客户")
                            + " → 风险为高")
     rank = rank.mask(escalate, 0)
-    risk = pd.Series(np.array([*RISK_ORDER, ""], dtype=object)[rank.to_numpy()], index=index)
+    risk = pd.Series(np.array([*LEVELS, ""], dtype=object)[rank.to_numpy()], index=index)
     return pd.DataFrame({
         "alerts": names.where(flagged),
         "risk": risk.where(flagged),

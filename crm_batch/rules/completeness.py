@@ -15,15 +15,9 @@ import pandas as pd
 from crm_batch.fields import FIELDS
 from crm_batch.rules import column, mark_patterns
 from crm_batch.rules_config import Rules
+from crm_batch.vocabulary import NO_AGENT, OWNER_STAGES, VISITOR_STAGES
 
 FIELD_BY_LABEL = {f.label: f.key for f in FIELDS.values()}
-# A 意向/准客户 is judged like a visitor with the same number of visits; 战败 keeps the
-# profile standard it had reached; an outreach lead (外拓) has only had a first contact.
-VISITOR_STAGES = ("来访", "意向", "战败")
-OWNER_STAGES = ("成交", "业主")
-LOST_STAGE = "战败"
-NO_AGENT = "（未填经纪人）"
-FIRST_CONTACT_STAGES = ("来电", "外拓")
 
 
 def derive_stage(customers: pd.DataFrame, contacts: pd.DataFrame) -> pd.DataFrame:

@@ -15,8 +15,8 @@ import pandas as pd
 
 from crm_batch.calendar import PlanWeek
 from crm_batch.rules import column, date_column
-from crm_batch.rules.completeness import NO_AGENT, OWNER_STAGES
 from crm_batch.rules_config import Rules
+from crm_batch.vocabulary import LOST_STAGE, NO_AGENT, OWNER_STAGES
 
 TOTAL = "合计"
 
@@ -59,7 +59,7 @@ def _cadence_kept(customers: pd.DataFrame, contacts: pd.DataFrame, profiles: pd.
     else:
         last = pd.Series(pd.NaT, index=customers.index, dtype="datetime64[ns]")
     registered = date_column(customers, "registered_at")
-    judged = ~(registered > end).fillna(False) & ~profiles["lifecycle"].astype("string").eq("战败").fillna(False)
+    judged = ~(registered > end).fillna(False) & ~profiles["lifecycle"].astype("string").eq(LOST_STAGE).fillna(False)
     kept = ((end - last).dt.days <= profiles["interval_days"]).fillna(False)
     return kept.where(judged)
 
@@ -132,7 +132,7 @@ def compliance_summary(customers: pd.DataFrame, contacts: pd.DataFrame, profiles
     greet_agent = agent.reindex(greetings["cust"]).to_numpy() if len(greetings) else []
     out["greet_sent"] = greetings["sent"].groupby(greet_agent).sum() if len(greetings) else 0
     out["greet_required"] = greetings.groupby(greet_agent).size() if len(greetings) else 0
-    overdue = (profiles["next_due"] < pd.Timestamp(week.monday)) & ~profiles["lifecycle"].eq("战败")
+    overdue = (profiles["next_due"] < pd.Timestamp(week.monday)) & ~profiles["lifecycle"].eq(LOST_STAGE)
     out["overdue"] = overdue.groupby(agent).sum()
     out["sleeping"] = profiles["lifecycle"].isin(["沉睡", "流失"]).groupby(agent).sum()
     audit = _audit_contacts(contacts, customers, week)

@@ -22,8 +22,8 @@ import numpy as np
 import pandas as pd
 
 from crm_batch.rules import column
-from crm_batch.rules.completeness import LOST_STAGE, OWNER_STAGES
 from crm_batch.rules_config import Rules
+from crm_batch.vocabulary import LOST_STAGE, OWNER_STAGES
 
 
 def lifecycle(customers: pd.DataFrame, profiles: pd.DataFrame, rules: Rules) -> pd.DataFrame:

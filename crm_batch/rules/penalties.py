@@ -27,6 +27,7 @@ from crm_batch import almanac
 from crm_batch.calendar import PlanWeek
 from crm_batch.rules import column, date_column, rows_by_id
 from crm_batch.rules_config import Rules
+from crm_batch.vocabulary import NO_AGENT
 
 GREETING, APPRECIATION, EVENT, MONTHLY_CALL, OUTREACH, FAKE_FOLLOW_UP, FAKE_LOST = (
     "漏发问候", "未邀约答谢活动", "未通知营销活动", "每月电话不足", "外拓未回访", "虚假跟进", "虚假战败",
@@ -274,7 +275,7 @@ def assess_fines(customers: pd.DataFrame, contacts: pd.DataFrame, events: pd.Dat
     who = customers["customer_id"].reindex(fines["cust"]).astype("string").fillna("?").to_numpy()
     fines["key"] = fines["rule"] + "|" + who + "|" + fines["key"]
     fines = fines.drop_duplicates("key")
-    fines["agent"] = customers["agent"].reindex(fines["cust"]).astype("string").fillna("（未填经纪人）").to_numpy()
+    fines["agent"] = customers["agent"].reindex(fines["cust"]).astype("string").fillna(NO_AGENT).to_numpy()
     if charged is not None and len(charged):
         fines = fines[~fines["key"].isin(charged["key"])]
         before = charged.assign(_kind=_offence_kind(charged["rule"])).groupby(["agent", "_kind"]).size()
