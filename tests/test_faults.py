@@ -101,10 +101,7 @@ def windows_locking(monkeypatch):
 
 def fail_zip_write_after(monkeypatch, parts: int, error: BaseException) -> list[int]:
     """Make the workbook's zip writer fail after ``parts`` parts were written (xlsxwriter adds each
-    XML part to its ZipFile, ours for the save, with write, or writestr when it works in memory;
-    zipfile's own are covered too, for a workbook too large for a plain zip)."""
-    from crm_batch.report import workbook
-
+    XML part to its ZipFile with write, or writestr when it works in memory)."""
     written = [0]
 
     def counted(real):  # noqa: ANN001, ANN202
@@ -115,9 +112,8 @@ def fail_zip_write_after(monkeypatch, parts: int, error: BaseException) -> list[
             return real(self, *args, **kwargs)
         return wrapper
 
-    for zip_class in (workbook._ThreadedZip, zipfile.ZipFile):
-        monkeypatch.setattr(zip_class, "write", counted(zip_class.write))
-        monkeypatch.setattr(zip_class, "writestr", counted(zip_class.writestr))
+    monkeypatch.setattr(zipfile.ZipFile, "write", counted(zipfile.ZipFile.write))
+    monkeypatch.setattr(zipfile.ZipFile, "writestr", counted(zipfile.ZipFile.writestr))
     return written
 
 

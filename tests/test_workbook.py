@@ -157,7 +157,8 @@ def test_cell_values_survive_the_writer_exactly(tmp_path):
     assert [ws.cell(row, 2).value for row in range(2, 6)] == [
         dt.datetime(1900, 1, 1), dt.datetime(1900, 3, 1), dt.datetime(2100, 12, 31), dt.datetime(2026, 11, 23, 14, 30)]
     assert ws.cell(2, 2).number_format == "yyyy-mm-dd hh:mm"
-    assert [ws.cell(row, 3).value for row in range(2, 10)] == [1234.5, None, None, 0.1 + 0.2, -7, None, 3, 1e20]
+    # Stored to 16 significant digits, as xlsxwriter's own write_number stores them: 0.1 + 0.2 is 0.3.
+    assert [ws.cell(row, 3).value for row in range(2, 10)] == [1234.5, None, None, 0.3, -7, None, 3, 1e20]
     assert ws.cell(2, 3).number_format == "¥#,##0"
     assert [ws.cell(row, 4).value for row in (2, 3)] == ["013812345678", "+8613812345678"]
     # Whitespace at the ends of a text survives (xml:space="preserve" on exactly those cells).
@@ -169,7 +170,7 @@ def test_cell_values_survive_the_writer_exactly(tmp_path):
     assert re.search(r'<c r="D8"[^>]*><is><t>中间', xml)
     # Excel (and LibreOffice) read _x000D_ as an escaped carriage return: written text saying it is escaped.
     assert "备注_x005F_x000D_原样" in xml
-    assert ws.row_dimensions[1].height == 30 and ws.row_dimensions[9].height == 28  # two lines
+    assert ws.row_dimensions[1].height == 30 and ws.row_dimensions[9].height == 27.75  # two lines, on the pixel grid
     # The block's rows come after the table's, written by xlsxwriter: title, header, one row.
     assert [ws.cell(r, 1).value for r in (11, 12, 13)] == ["附表", "名称", "甲"] and ws.cell(13, 2).value == 2
     assert ws.max_row == 13
@@ -196,43 +197,106 @@ def test_columns_in_several_arrow_chunks_are_written_whole_and_the_zip_is_valid(
     # A column assembled by concat is a chunked arrow array; its rows' XML comes out of each chunk's buffer.
     import pandas as pd
     import pyarrow as pa
-    import xlsxwriter.workbook
 
-    from crm_batch.report.workbook import ZIP_LEVEL, Column, Table, write_workbook
+    from crm_batch.report.workbook import Column, Table, write_workbook
 
     names = pd.Series(pd.arrays.ArrowExtensionArray(pa.chunked_array([["甲", "乙"], [], ["丙 & 丁"]])))
     counts = pd.Series(pd.arrays.ArrowExtensionArray(pa.chunked_array([[1, 2], [3]])))
     frame = pd.DataFrame({"name": names, "n": counts})
-    path = write_workbook(tmp_path / "t.xlsx", [Table("表", [Column("姓名", "name"), Column("次数", "n", "int")],
-                                                      frame)])
+    tables = [Table("表", [Column("姓名", "name"), Column("次数", "n", "int")], frame),
+              Table("乙", [Column("姓名", "name")], frame.head(2))]
+    path = write_workbook(tmp_path / "t.xlsx", tables)
     ws = openpyxl.load_workbook(path)["表"]
     assert [[c.value for c in row] for row in ws.iter_rows(min_row=2)] == [["甲", 1], ["乙", 2], ["丙 & 丁", 3]]
     with zipfile.ZipFile(path) as packed:
-        assert packed.testzip() is None
+        assert packed.testzip() is None  # every CRC and size right
+        assert {"xl/worksheets/sheet1.xml", "xl/worksheets/sheet2.xml"} <= set(packed.namelist())
         assert {i.compress_type for i in packed.infolist()} == {zipfile.ZIP_DEFLATED}
-    # Our threaded zip applies to our save only: xlsxwriter's own ZipFile is back afterwards.
-    assert xlsxwriter.workbook.ZipFile is zipfile.ZipFile and 1 <= ZIP_LEVEL <= 9
 
 
-@pytest.mark.parametrize("zip64", [False, True], ids=["plain-zip", "past-4-GB-via-zipfile"])
-def test_the_zip_holds_every_part_whole_in_both_ways_of_writing_it(tmp_path, monkeypatch, zip64):
+# Every kind of value and style the report writes, and the awkward texts.
+AWKWARD = {
+    "text": ["=SUM(A1:A2)", "a & b <c>", "bell\x07end", "x" * 40_000, None, "", "  两边空格  ", "多\n行\n三行",
+             "回车\r\n换行", "备注_x000D_原样", "\t制表符在前", "A"],
+    "when": ["2026-11-23", "1900-01-01", "1900-03-01", None, "not a date", "2100-12-31", "2026-01-01", None,
+             "2026-02-28", "2026-03-01", "2026-12-31", "2026-06-30"],
+    "at": ["2026-11-23 14:30", None, "2026-01-01 00:00", None, None, None, None, None, None, None, None, None],
+    "money": [1234.5, float("inf"), float("nan"), 0.1 + 0.2, -7, None, 3, 1e20, 0, 10, 20, 30],
+    "rate": [0.5, 1, 0, None, 0.333, 0.25, 1, 0, 0, 0, 0, 0],
+    "n": [1, 2, 3, None, 5, 6, 7, 8, 9, 10, 11, 12],
+    "grade": ["A", "B", "C", "D", None, "A", "B", "C", "D", "A", "B", "高"],
+}
+
+
+def _awkward_tables():
     import pandas as pd
 
-    from crm_batch.report import workbook
-    from crm_batch.report.workbook import Column, Table, write_workbook
+    from crm_batch.report.workbook import Block, Chart, Column, Table
 
-    if zip64:  # a workbook past what a plain zip can count goes through zipfile (with ZIP64 where needed)
-        monkeypatch.setattr(workbook, "ZIP32_LIMIT", 1000)
-    frame = pd.DataFrame({"name": [f"客户{i}" for i in range(3000)], "n": range(3000)})
-    tables = [Table("甲", [Column("姓名", "name"), Column("次数", "n", "int")], frame),
-              Table("乙", [Column("姓名", "name")], frame.head(2))]
-    path = write_workbook(tmp_path / "t.xlsx", tables)
-    with zipfile.ZipFile(path) as packed:
-        assert packed.testzip() is None  # every CRC and size right
-        names = packed.namelist()
-        assert {"[Content_Types].xml", "xl/workbook.xml", "xl/worksheets/sheet1.xml",
-                "xl/worksheets/sheet2.xml"} <= set(names)
-        assert len(names) == len(set(names))
-        assert all(i.date_time == (1980, 1, 31, 0, 0, 0) for i in packed.infolist())
+    frame = pd.DataFrame({k: pd.Series(v, dtype="object") for k, v in AWKWARD.items()})
+    frame["when"] = pd.to_datetime(frame["when"], errors="coerce")
+    frame["at"] = pd.to_datetime(frame["at"], errors="coerce")
+    columns = [Column("文本", "text", "wrap"), Column("日期", "when", "date"), Column("时间", "at", "datetime"),
+               Column("金额", "money", "money"), Column("比例", "rate", "percent"), Column("次数", "n", "int"),
+               Column("等级", "grade", "center", colours={"A": "#C6EFCE", "高": "#FFC7CE"}),
+               Column("没有的列", "missing")]
+    block = Block("附表", [Column("工作表", "sheet", "link"), Column("数", "n", "int")],
+                  pd.DataFrame({"sheet": ["表", "空"], "n": [2, 3]}), Chart("图", "bar"))
+    return [Table("表", columns, frame, blocks=[block], total_row=True),
+            Table("空", columns, frame.iloc[:0], note="没有数据。")]
+
+
+def _cell_facts(path, inline=False):
+    """Every cell's value and style, and the sheets' settings. ``inline``: the book's texts are inline strings,
+    which Excel unescapes (_x005F_x000D_ reads _x000D_) and openpyxl, unlike its shared strings, does not."""
+    from openpyxl.utils.escape import unescape
+
     book = openpyxl.load_workbook(path)
-    assert [book["甲"].cell(3001, 1).value, book["甲"].cell(3001, 2).value, book["乙"].max_row] == ["客户2999", 2999, 3]
+    facts = {}
+    for ws in book.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.value is None and not cell.has_style:
+                    continue
+                value = unescape(cell.value) if inline and isinstance(cell.value, str) else cell.value
+                facts[(ws.title, cell.coordinate)] = (
+                    value, cell.data_type, cell.number_format, cell.font.b, cell.font.i,
+                    cell.font.color.rgb if cell.font.color else None, cell.fill.fgColor.rgb,
+                    cell.alignment.wrap_text, cell.alignment.horizontal, cell.alignment.vertical)
+        facts[(ws.title, "heights")] = {r: d.height for r, d in ws.row_dimensions.items() if d.height}
+        facts[(ws.title, "widths")] = {c: d.width for c, d in ws.column_dimensions.items()}
+        facts[(ws.title, "settings")] = (ws.freeze_panes, ws.auto_filter.ref, ws.dimensions,
+                                         len(ws.conditional_formatting), ws.print_title_rows)
+    return facts
+
+
+def test_the_fast_path_writes_exactly_what_xlsxwriters_own_calls_write(tmp_path):
+    """TableSheet (sheet XML built with pyarrow) against the plain path (write_string, write_number …): every
+    cell's value and style, row heights, widths and sheet settings are the same."""
+    from crm_batch.report.workbook import write_workbook
+
+    fast = _cell_facts(write_workbook(tmp_path / "fast.xlsx", _awkward_tables(), fast=True), inline=True)
+    plain = _cell_facts(write_workbook(tmp_path / "plain.xlsx", _awkward_tables(), fast=False))
+    assert fast.keys() == plain.keys()
+    assert {k: v for k, v in fast.items() if plain[k] != v} == {}
+    assert fast[("表", "A4")][0] == "bellend" and fast[("表", "A10")][0] == "回车\n换行"
+    assert fast[("表", "B3")][0] == dt.datetime(1900, 1, 1) and ("表", "D3") not in fast  # inf: a blank cell
+    assert fast[("表", "heights")][9] == 42 and fast[("表", "heights")][10] == 27.75  # three lines, two
+    assert fast[("表", "D5")][0] == 0.3 and fast[("表", "A11")][0] == "备注_x000D_原样"
+
+
+def test_a_cell_written_into_the_main_tables_rows_is_an_error_not_a_silent_loss(tmp_path):
+    from concurrent.futures import Future
+
+    import xlsxwriter
+
+    from crm_batch.report.workbook import TableSheet
+
+    book = xlsxwriter.Workbook(str(tmp_path / "t.xlsx"))
+    sheet = book.add_worksheet("表", worksheet_class=TableSheet)
+    xml = Future()
+    xml.set_result([b'<row r="1"><c r="A1" t="inlineStr"><is><t>h</t></is></c></row>'])
+    sheet.attach(xml, rows=3, columns=1)
+    sheet.write_string(2, 0, "覆盖")  # row 3 of the table
+    with pytest.raises(ValueError, match="row 3 belongs to the main table"):
+        book.close()

@@ -3,27 +3,24 @@
 Every sheet is a ``Table`` (columns with a kind and a header) written by one
 generic writer: bold frozen header, autofilter, widths that fit Chinese text,
 real Excel dates and numbers, landscape fit-to-width printing with the
-header row repeated. A table's rows are built as sheet XML a column at a time
-(pyarrow) and streamed in when xlsxwriter saves; xlsxwriter does the rest
-(formats, conditional fills, the blocks below a table, links, charts). Text
-is always written as text, so a name such as ``=HYPERLINK(...)`` stays a
-name. The file is written under a temporary name and renamed, and its parts
-are staged beside it, so a crash never leaves half a report or stray data.
+header row repeated. Every cell's value comes from one encoding
+(``cell_values``). A main table's rows are built as sheet XML a column at a
+time (pyarrow) and written by one Worksheet subclass (``TableSheet``, the only
+code that touches xlsxwriter's internals); xlsxwriter does the rest (formats,
+conditional fills, the blocks below a table, links, charts). Text is always
+written as text, so a name such as ``=HYPERLINK(...)`` stays a name. The file
+is written under a temporary name and renamed, and its parts are staged beside
+it, so a crash never leaves half a report or stray data.
 """
 
 from __future__ import annotations
 
 import contextlib
-import functools
 import gc
 import io
 import os
 import shutil
-import struct
-import time
-import zipfile
-import zlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -34,11 +31,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import xlsxwriter
 import xlsxwriter.exceptions
-import xlsxwriter.workbook
+import xlsxwriter.worksheet
 from xlsxwriter.utility import xl_col_to_name
 
 from crm_batch.errors import OutputNotWritable
 from crm_batch.text import WHITESPACE
+from crm_batch.vocabulary import EXCEL_EPOCH
 
 MIN_WIDTH, MAX_WIDTH = 6, 60
 WIDTH_SAMPLE_ROWS = 2000
@@ -155,69 +153,140 @@ def _column_width(column: Column, values: pd.Series) -> float:
     return max(MIN_WIDTH, min(MAX_WIDTH, max(header, body) + 2))
 
 
-def _cells(values: pd.Series, kind: str) -> list[object]:
-    """Python values xlsxwriter writes natively; missing values become blanks."""
-    if kind in ("date", "datetime"):
-        converted = pd.to_datetime(values, errors="coerce")
-        return [None if pd.isna(v) else v.to_pydatetime() for v in converted]
-    if kind in NUMERIC:
-        numeric = pd.to_numeric(values, errors="coerce").astype("float64")
-        return [None if v != v else v for v in numeric.tolist()]
-    text = values.astype("string")
-    keep = (text.notna() & (text != "")).to_numpy(dtype=bool)
-    return text.astype(object).where(keep, None).tolist()
+# ---------------------------------------------------------------- cell values: one encoding for every cell
 
-
-def _write_rows(sheet: xlsxwriter.worksheet.Worksheet, formats: _Formats, columns: list[Column],
-                frame: pd.DataFrame, top: int) -> None:
-    """A block: a header row at ``top`` and the frame's rows under it, each cell written by its column's kind."""
-    for col, column in enumerate(columns):
-        values = frame[column.key] if column.key in frame else pd.Series([None] * len(frame), dtype="object")
-        sheet.write_string(top, col, column.header, formats.header)
-        fmt = formats.for_kind(column.kind)
-        cells = _cells(values, column.kind)
-        if column.kind == "link":
-            for row, value in enumerate(cells, start=top + 1):
-                if value is not None:
-                    sheet.write_url(row, col, f"internal:'{value}'!A1", formats.link, string=value)
-            continue
-        # One writer per column, chosen once: the hot loop of a 100,000-row report.
-        write = (sheet.write_datetime if column.kind in ("date", "datetime")
-                 else sheet.write_number if column.kind in NUMERIC else sheet.write_string)
-        for row, value in enumerate(cells, start=top + 1):
-            if value is not None:
-                write(row, col, value, fmt)
-        for value, colour in (column.colours or {}).items():
-            sheet.conditional_format(top + 1, col, top + max(len(frame), 1), col, {
-                "type": "cell", "criteria": "==", "value": f'"{value}"', "format": formats.fill(colour)})
-
-
-# ---------------------------------------------------------------- the main table as sheet XML
-
-# Cells xlsxwriter would write one Python call at a time (a 100,000-row sheet is a million
-# calls, then as many again to serialise them) are built here a column at a time with
-# pyarrow, as the <row> elements of the sheet's XML, and streamed into the sheet when the
-# workbook is saved. Formats, widths, filters, conditional formats, blocks and charts stay
-# xlsxwriter's. Text goes in as inline strings: never a formula, whatever it starts with.
-
-# Characters XML 1.0 forbids; invisible in Excel anyway (xlsxwriter escapes them as _xHHHH_).
-_XML_ILLEGAL = "[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]"
-_EXCEL_ESCAPE = "(_x[0-9a-fA-F]{4}_)"
-_XML_SPECIAL = f"{_XML_ILLEGAL[:-1]}&<>]|{_EXCEL_ESCAPE}"  # a cell with any of these needs _xml_escaped
-# Whitespace at either end of a text (what Python's \s matches, as xlsxwriter tests it).
-_XML_PADDED = f"^{WHITESPACE}|{WHITESPACE}$"
+DATE_KINDS = ("date", "datetime")
 EXCEL_MAX_TEXT = 32_767  # characters in one cell
 EXCEL_MAX_ROWS = 1_048_576
 HEADER_HEIGHT = 30
-XML_THREADS = 2  # sheets whose rows are built at once (pyarrow works outside the GIL)
-# zlib level 3 instead of the default 6: 2.5x faster to write, the file ~19% larger (10k customers:
-# 0.42 -> 0.17 s, 2.8 -> 3.3 MB); the same for Excel, and still small enough to send.
-ZIP_LEVEL = 3
-ZIP32_LIMIT = 0xFFFF_FFFF  # bytes a plain zip can count; a larger workbook is zipped with ZIP64 by zipfile
-ZIP_IN_FLIGHT = 64 * 1024 * 1024  # bytes of parts read but not yet deflated (a 100k report's parts: ~300 MB)
 LINE_HEIGHT, MAX_ROW_HEIGHT = 14, 409
-_EXCEL_EPOCH = pd.Timestamp("1899-12-31")
+# Characters XML 1.0 forbids (invisible in Excel anyway), and the carriage return, which XML reads as a
+# line break: a cell holding any of them is cleaned. Literal characters, so the class runs in RE2.
+_XML_ILLEGAL = "[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]"
+_NEEDS_CLEANING = "[\x00-\x08\x0b-\x1f\ufffe\uffff]"
+_EPOCH = pd.Timestamp(EXCEL_EPOCH)
 _NS_PER_DAY = 86_400 * 10**9
+
+
+def cell_values(values: pd.Series, kind: str) -> pa.Array:
+    """What each cell of a column holds, as Excel stores it; null for a blank cell.
+
+    Numbers and dates are float64: a date is its serial, the days since Excel's day 0 (the fraction
+    its time of day). Text is large_string without the characters XML forbids, with line breaks as
+    \n, and cut with "…" past the 32,767 characters a cell holds. Both writers take their cells
+    from here, so a value reads back the same whichever of them wrote it.
+    """
+    if kind in DATE_KINDS or kind in NUMERIC:
+        return pa.array(_serials(values, kind), from_pandas=True)
+    text = pa.array(values.astype("string"), type=pa.large_string())
+    if isinstance(text, pa.ChunkedArray):  # a column assembled by concat
+        text = text.combine_chunks()
+    todo = pc.or_(pc.fill_null(pc.match_substring_regex(text, _NEEDS_CLEANING), False),
+                  pc.fill_null(pc.greater(pc.utf8_length(text), EXCEL_MAX_TEXT), False))
+    if pc.any(todo).as_py():  # a handful of cells: only they are rewritten
+        text = pc.replace_with_mask(text, todo, _cleaned(pc.filter(text, todo)))
+    return pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.large_string()), text)
+
+
+def _cleaned(text: pa.Array) -> pa.Array:
+    text = pc.replace_substring(pc.replace_substring(text, "\r\n", "\n"), "\r", "\n")
+    text = pc.replace_substring_regex(text, _XML_ILLEGAL, "")
+    # Longer than a cell holds (a quoted note with a prefix): cut, and the cut shows.
+    cut = pc.fill_null(pc.greater(pc.utf8_length(text), EXCEL_MAX_TEXT), False)
+    return pc.if_else(cut, _join(pc.utf8_slice_codeunits(text, 0, EXCEL_MAX_TEXT - 1), "…"), text)
+
+
+def _serials(values: pd.Series, kind: str) -> np.ndarray:
+    """Numbers as float64, dates as Excel serials; NaN for blanks, non-numbers and infinities."""
+    if kind in DATE_KINDS:
+        stamps = pd.to_datetime(values, errors="coerce")
+        days = (stamps - _EPOCH).to_numpy(dtype="timedelta64[ns]").astype(np.int64) / _NS_PER_DAY
+        days = np.where(stamps.isna().to_numpy(), np.nan, days)
+        serial = days - (days < 61)  # before 1900-03-01 Excel counts a 1900-02-29 that never was
+    else:
+        serial = pd.to_numeric(values, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    return _sixteen_digits(np.where(np.isfinite(serial), serial, np.nan))
+
+
+def _sixteen_digits(values: np.ndarray) -> np.ndarray:
+    """Numbers to 16 significant digits, as xlsxwriter writes them ("%.16G"): 0.1 + 0.2 is stored as 0.3.
+
+    Only a fraction or a number past 10^16 can need it; each such distinct value is rounded once.
+    """
+    odd = np.isfinite(values) & ((values != np.round(values)) | (np.abs(values) >= 1e16))
+    if not odd.any():
+        return values
+    distinct, where = np.unique(values[odd], return_inverse=True)
+    rounded = values.copy()
+    rounded[odd] = np.array([float(f"{v:.16G}") for v in distinct])[where]
+    return rounded
+
+
+def _values_of(frame: pd.DataFrame, column: Column) -> pd.Series:
+    return frame[column.key] if column.key in frame else pd.Series([None] * len(frame), dtype="object")
+
+
+def _line_counts(columns: list[Column], frame: pd.DataFrame) -> np.ndarray:
+    """Lines in each row's tallest cell of a wrap column: such rows are made taller."""
+    lines = np.ones(len(frame), dtype=np.int64)
+    for key in [c.key for c in columns if c.kind == "wrap" and c.key in frame]:
+        count = frame[key].astype("string").str.count("\n").fillna(0).to_numpy(dtype=np.int64) + 1
+        lines = np.maximum(lines, count)
+    return lines
+
+
+def _row_height(lines: np.ndarray) -> np.ndarray:
+    """Points, on the pixel grid Excel draws rows on (¾ point a pixel), as xlsxwriter's set_row stores them."""
+    points = np.minimum(MAX_ROW_HEIGHT, LINE_HEIGHT * lines)
+    return (points * 4 / 3 + 0.5).astype(np.int64) * 0.75
+
+
+def _colour(sheet: xlsxwriter.worksheet.Worksheet, formats: _Formats, column: Column, col: int,
+            first_row: int, last_row: int) -> None:
+    """Conditional fills of a column: a cell equal to a value (a grade, a risk level) gets its colour."""
+    for value, colour in (column.colours or {}).items():
+        sheet.conditional_format(first_row, col, max(last_row, first_row), col, {
+            "type": "cell", "criteria": "==", "value": f'"{value}"', "format": formats.fill(colour)})
+
+
+# ---------------------------------------------------------------- the plain path: xlsxwriter's own calls
+
+
+def _write_cells(sheet: xlsxwriter.worksheet.Worksheet, formats: _Formats, columns: list[Column],
+                 frame: pd.DataFrame, top: int) -> None:
+    """A header row at ``top`` and the frame's rows under it, written cell by cell with xlsxwriter's
+    public calls: the blocks below a table, and every table when the fast path is off."""
+    for col, column in enumerate(columns):
+        sheet.write_string(top, col, column.header, formats.header)
+        fmt = formats.for_kind(column.kind)
+        values = cell_values(_values_of(frame, column), column.kind).to_pylist()
+        if column.kind == "link":
+            for row, value in enumerate(values, start=top + 1):
+                if value is not None:
+                    sheet.write_url(row, col, f"internal:'{value}'!A1", formats.link, string=value)
+            continue
+        # One writer per column, chosen once: the hot loop when a whole report goes this way.
+        write = sheet.write_number if column.kind in DATE_KINDS or column.kind in NUMERIC else sheet.write_string
+        for row, value in enumerate(values, start=top + 1):
+            if value is not None:
+                write(row, col, value, fmt)
+        _colour(sheet, formats, column, col, top + 1, top + len(frame))
+    lines = _line_counts(columns, frame)
+    for row in np.flatnonzero(lines > 1):
+        sheet.set_row(top + 1 + int(row), float(_row_height(lines[row:row + 1])[0]))
+
+
+# ---------------------------------------------------------------- the fast path: the main table as sheet XML
+
+# Built a column at a time with pyarrow, as the <row> elements of the sheet's XML: the same cells
+# xlsxwriter would write from a million Python calls (and as many again to serialise them).
+XML_THREADS = 2  # sheets whose rows are built at once (pyarrow works outside the GIL)
+# Excel reads _x000D_ in a cell as an escaped character: text that says it literally is escaped itself.
+_EXCEL_ESCAPE = "(_x[0-9a-fA-F]{4}_)"
+_XML_SPECIAL = f"[&<>]|{_EXCEL_ESCAPE}"
+# Whitespace at either end of a text (what Python's \s matches, as xlsxwriter tests it).
+_XML_PADDED = f"^{WHITESPACE}|{WHITESPACE}$"
+FAST_PATH = xlsxwriter.__version__.split(".")[0] == "3"  # TableSheet was checked against these versions
 
 
 def _join(*parts: object) -> pa.Array:
@@ -230,48 +299,23 @@ def _large(part: object) -> object:
     return pa.scalar(part, pa.large_string()) if isinstance(part, str) else part
 
 
-def _xml_text(values: pd.Series) -> pa.Array:
-    """Cell text, escaped for XML; empty cells missing. Only the few cells that need it are rewritten."""
-    text = pa.array(values.astype("string"), type=pa.large_string())
-    if isinstance(text, pa.ChunkedArray):  # a column assembled by concat
-        text = text.combine_chunks()
-    todo = pc.or_(pc.fill_null(pc.match_substring_regex(text, _XML_SPECIAL), False),
-                  pc.fill_null(pc.greater(pc.utf8_length(text), EXCEL_MAX_TEXT), False))
-    if pc.any(todo).as_py():
-        text = pc.replace_with_mask(text, todo, _xml_escaped(pc.filter(text, todo)))
-    return pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.large_string()), text)
-
-
 def _xml_escaped(text: pa.Array) -> pa.Array:
-    text = pc.replace_substring_regex(text, _XML_ILLEGAL, "")
-    # Longer than a cell holds (a quoted note with a prefix): cut, and the cut shows.
-    cut = pc.fill_null(pc.greater(pc.utf8_length(text), EXCEL_MAX_TEXT), False)
-    text = pc.if_else(cut, _join(pc.utf8_slice_codeunits(text, 0, EXCEL_MAX_TEXT - 1), "…"), text)
-    # Excel reads _x000D_ in a cell as an escaped character; text that says it literally is escaped itself.
-    text = pc.replace_substring_regex(text, _EXCEL_ESCAPE, "_x005F\\1")
+    """Clean cell text (see cell_values) as XML element text, as xlsxwriter escapes it."""
+    todo = pc.fill_null(pc.match_substring_regex(text, _XML_SPECIAL), False)
+    if not pc.any(todo).as_py():
+        return text
+    special = pc.replace_substring_regex(pc.filter(text, todo), _EXCEL_ESCAPE, "_x005F\\1")
     for raw, escaped in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;")):
-        text = pc.replace_substring(text, raw, escaped)
-    return text
-
-
-def _xml_number(values: pd.Series, kind: str) -> pa.Array:
-    """A number or an Excel date serial as the text of a <v>; blanks and non-numbers missing."""
-    if kind in ("date", "datetime"):
-        stamps = pd.to_datetime(values, errors="coerce")
-        serial = (stamps - _EXCEL_EPOCH).to_numpy(dtype="timedelta64[ns]").astype(np.int64) / _NS_PER_DAY
-        serial = np.where(stamps.isna().to_numpy(), np.nan, serial)
-        serial = serial + (serial > 59)  # Excel's phantom 1900-02-29, as xlsxwriter counts it
-    else:
-        serial = pd.to_numeric(values, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
-    serial = np.where(np.isfinite(serial), serial, np.nan)
-    return pc.cast(pa.array(serial, from_pandas=True), pa.large_string())
+        special = pc.replace_substring(special, raw, escaped)
+    return pc.replace_with_mask(text, todo, special)
 
 
 def _xml_cells(values: pd.Series, column: int, kind: str, style: int, rows: pa.Array) -> pa.Array:
     ref = f'<c r="{xl_col_to_name(column)}'
-    if kind in NUMERIC or kind in ("date", "datetime"):
-        return _join(ref, rows, f'" s="{style}"><v>', _xml_number(values, kind), "</v></c>")
-    text = _xml_text(values)
+    cells = cell_values(values, kind)
+    if kind in NUMERIC or kind in DATE_KINDS:
+        return _join(ref, rows, f'" s="{style}"><v>', pc.cast(cells, pa.large_string()), "</v></c>")
+    text = _xml_escaped(cells)
     # xml:space="preserve" only on texts with whitespace at an end, where xlsxwriter puts it too: on every
     # cell it would be a sixth of the sheet's bytes, to build and to deflate.
     padded = pc.fill_null(pc.match_substring_regex(text, _XML_PADDED), False)
@@ -281,12 +325,8 @@ def _xml_cells(values: pd.Series, column: int, kind: str, style: int, rows: pa.A
 
 def _row_heights(table: Table) -> pa.Array:
     """The height attribute of each body row: rows with several lines in a wrap column are taller."""
-    wrapped = [c.key for c in table.columns if c.kind == "wrap" and c.key in table.frame]
-    lines = np.ones(len(table.frame), dtype=np.int64)
-    for key in wrapped:
-        count = table.frame[key].astype("string").str.count("\n").fillna(0).to_numpy(dtype=np.int64) + 1
-        lines = np.maximum(lines, count)
-    heights = pc.cast(pa.array(np.minimum(MAX_ROW_HEIGHT, LINE_HEIGHT * lines)), pa.large_string())
+    lines = _line_counts(table.columns, table.frame)
+    heights = pc.cast(pa.array(_row_height(lines)), pa.large_string())  # 28 points is ht="27.75"
     return pc.if_else(pa.array(lines > 1), _join(' ht="', heights, '" customHeight="1"'), _large(""))
 
 
@@ -327,38 +367,67 @@ def _utf8(text: pa.Array | pa.ChunkedArray) -> list[memoryview]:
     return views
 
 
-def _stream_main_table(sheet: xlsxwriter.worksheet.Worksheet, formats: _Formats, table: Table,
-                       builder: ThreadPoolExecutor) -> None:
-    """Make the sheet write the main table's rows from _main_table_xml, then its own (the blocks below).
+class TableSheet(xlsxwriter.worksheet.Worksheet):
+    """A worksheet whose main table (header and rows) is written from prepared sheet XML.
 
-    The XML is built at once in ``builder``'s threads while xlsxwriter goes on with the other sheets.
+    The only code in crm_batch that touches xlsxwriter's internals, for one reason: speed. Written
+    with the public calls, a 100,000-row report takes ~30 s in xlsxwriter; from _main_table_xml, ~3 s.
+    It overrides one method, ``Worksheet._write_sheet_data``, which writes the <sheetData> element:
+    there it writes the table's XML through the sheet's file handle, then lets xlsxwriter write the
+    cells it holds itself (``_write_rows``: the blocks and notes below the table). ``attach`` sets the
+    sheet's dimension (``dim_*``) to cover the table, as writing its cells would have.
+
+    Checked against xlsxwriter 3.2.0 and 3.3.1: ``_assemble_xml_file`` writes the dimension and then
+    calls ``_write_sheet_data``; ``_write_rows`` writes the cells of ``self.table`` from ``dim_rowmin``
+    to ``dim_rowmax``; ``self.fh`` is a text file (or StringIO in memory mode). ``FAST_PATH`` is on
+    for xlsxwriter 3 only; with another version every table goes through ``_write_cells``, and the
+    tests compare the two paths cell by cell.
     """
-    if any(c.kind == "link" for c in table.columns):
-        raise ValueError(f"{table.sheet}: links to sheets belong in a block, not in the main table")
-    own_rows = sorted(r for r, cells in sheet.table.items() if cells)
-    last_row = max([len(table.frame), *own_rows])
-    last_col = max([len(table.columns) - 1, *(c for r in own_rows for c in sheet.table[r])])
-    original = sheet._write_rows
-    styles = [formats.for_kind(c.kind)._get_xf_index() for c in table.columns]
-    pending = [builder.submit(_main_table_xml, table, formats.header._get_xf_index(), styles)]
 
-    def write_sheet_data() -> None:
-        sheet._xml_start_tag("sheetData")
-        sheet.fh.flush()  # the text layer's tag first, then the rows' bytes
-        for part in pending.pop().result():  # popped: the sheet's XML is freed once written
-            sheet.fh.buffer.write(part)
-        if own_rows:  # xlsxwriter's own cells: the blocks and notes below the table
-            sheet.dim_rowmin = own_rows[0]
-            original()
-            sheet.dim_rowmin = 0
-        sheet._xml_end_tag("sheetData")
+    _table_xml: Future[list[bytes | memoryview]] | None = None
+    _table_rows = 0
 
-    sheet.dim_rowmin, sheet.dim_rowmax, sheet.dim_colmin, sheet.dim_colmax = 0, last_row, 0, last_col
-    sheet._write_sheet_data = write_sheet_data
+    def attach(self, xml: Future[list[bytes | memoryview]], rows: int, columns: int) -> None:
+        """The sheet's rows 0..``rows`` (the header, then the table) in columns 0..``columns`` − 1
+        come from ``xml``; xlsxwriter writes whatever else the sheet holds."""
+        self._table_xml, self._table_rows = xml, rows
+        self.dim_rowmin = 0
+        self.dim_rowmax = max(rows, self.dim_rowmax if self.dim_rowmax is not None else 0)
+        self.dim_colmin = 0
+        self.dim_colmax = max(columns - 1, self.dim_colmax if self.dim_colmax is not None else 0)
+
+    def _write_sheet_data(self) -> None:
+        if self._table_xml is None:
+            super()._write_sheet_data()
+            return
+        own = sorted(row for row, cells in self.table.items() if cells)
+        inside = [row for row in own if row <= self._table_rows]
+        if inside:  # a cell written there would be lost under the table's row of the same number
+            raise ValueError(f"sheet {self.name}: row {inside[0] + 1} belongs to the main table and was also "
+                             "written cell by cell")
+        self._xml_start_tag("sheetData")
+        self.fh.flush()  # the text layer's tag first, then the rows' bytes
+        raw = getattr(self.fh, "buffer", None)  # StringIO in xlsxwriter's in-memory mode has none
+        parts, self._table_xml = self._table_xml.result(), None  # freed once written
+        for part in parts:
+            if raw is not None:
+                raw.write(part)
+            else:
+                self.fh.write(bytes(part).decode("utf-8"))
+        if own:  # xlsxwriter's own cells, below the table
+            self.dim_rowmin = own[0]
+            self._write_rows()
+            self.dim_rowmin = 0
+        self._xml_end_tag("sheetData")
 
 
-def _write_table(book: xlsxwriter.Workbook, formats: _Formats, table: Table, builder: ThreadPoolExecutor) -> None:
-    sheet = book.add_worksheet(table.sheet)
+# ---------------------------------------------------------------- sheets and the workbook
+
+
+def _write_table(book: xlsxwriter.Workbook, formats: _Formats, table: Table,
+                 builder: ThreadPoolExecutor | None) -> None:
+    """One sheet: the main table (fast or plain path), the blocks below it, and the sheet's settings."""
+    sheet = book.add_worksheet(table.sheet, worksheet_class=TableSheet)
     over = len(table.frame) - (EXCEL_MAX_ROWS - 1)
     if over > 0:
         # Past Excel's last row the file would not open: the rows that fit, and a last row saying so.
@@ -367,19 +436,25 @@ def _write_table(book: xlsxwriter.Workbook, formats: _Formats, table: Table, bui
                            f"（{EXCEL_MAX_ROWS:,} 行），没有写入；请分开运行（例如按门店或月份拆分登记表）",
                            formats.note)
     frame = table.frame
+    if any(c.kind == "link" for c in table.columns):
+        raise ValueError(f"{table.sheet}: links to sheets belong in a block, not in the main table")
     for col, column in enumerate(table.columns):
-        values = frame[column.key] if column.key in frame else pd.Series(dtype="object")
-        sheet.set_column(col, col, _column_width(column, values), formats.for_kind(column.kind))
-        for value, colour in (column.colours or {}).items():
-            sheet.conditional_format(1, col, max(len(frame), 1), col, {
-                "type": "cell", "criteria": "==", "value": f'"{value}"', "format": formats.fill(colour)})
+        sheet.set_column(col, col, _column_width(column, _values_of(frame, column)), formats.for_kind(column.kind))
     last_col = max(len(table.columns) - 1, 0)
     if frame.empty and table.note:
         sheet.write_string(1, 0, table.note, formats.note)
     if table.total_row and len(frame) > 1:
         sheet.conditional_format(len(frame), 0, len(frame), last_col, {"type": "no_errors", "format": formats.bold})
     _write_blocks(book, sheet, formats, table)
-    _stream_main_table(sheet, formats, table, builder)
+    if builder is None:
+        _write_cells(sheet, formats, table.columns, frame, 0)
+        sheet.set_row(0, HEADER_HEIGHT)
+    else:
+        for col, column in enumerate(table.columns):
+            _colour(sheet, formats, column, col, 1, len(frame))
+        styles = [formats.for_kind(c.kind)._get_xf_index() for c in table.columns]
+        xml = builder.submit(_main_table_xml, table, formats.header._get_xf_index(), styles)
+        sheet.attach(xml, len(frame), len(table.columns))
     sheet.freeze_panes(1, 0)
     if table.autofilter:
         sheet.autofilter(0, 0, max(len(frame), 1), last_col)
@@ -402,7 +477,7 @@ def _write_blocks(book: xlsxwriter.Workbook, sheet: xlsxwriter.worksheet.Workshe
     chart_col = len(table.columns) + 1
     for block in table.blocks:
         sheet.write_string(top, 0, block.title, formats.title)
-        _write_rows(sheet, formats, block.columns, block.frame, top + 1)
+        _write_cells(sheet, formats, block.columns, block.frame, top + 1)
         first, last = top + 2, top + 1 + len(block.frame)
         if block.chart is not None and len(block.frame):
             chart = book.add_chart({"type": block.chart.kind})
@@ -447,79 +522,9 @@ def _move_into_place(tmp: Path, path: Path) -> Path:
     raise PermissionError(13, "同名文件都被占用", str(path))
 
 
-@contextlib.contextmanager
-def _zipped_in_threads(builder: ThreadPoolExecutor) -> Iterator[None]:
-    """xlsxwriter zips its parts one after the other at zlib level 6, with no option for either: for
-    one save its ZipFile is ours, which deflates each part in ``builder``'s threads (zlib works
-    outside the GIL) while xlsxwriter goes on, at ``ZIP_LEVEL``."""
-    original = xlsxwriter.workbook.ZipFile
-    xlsxwriter.workbook.ZipFile = functools.partial(_ThreadedZip, builder=builder)
-    try:
-        yield
-    finally:
-        xlsxwriter.workbook.ZipFile = original
-
-
-def _deflated(data: bytes) -> tuple[bytes, int, int]:
-    """A part as zip stores it: its raw deflate stream, CRC-32 and size."""
-    packer = zlib.compressobj(ZIP_LEVEL, zlib.DEFLATED, -15)
-    return packer.compress(data) + packer.flush(), zlib.crc32(data), len(data)
-
-
-class _ThreadedZip:
-    """The part of zipfile.ZipFile that xlsxwriter uses (write, writestr, close), deflating in threads.
-
-    The archive is the plainest zip: deflated entries, sizes in the local headers, no ZIP64. A
-    workbook too large for that (past 4 GB) is handed to zipfile, which uses ZIP64 where needed.
-    Parts read but not yet deflated stay under ``ZIP_IN_FLIGHT`` bytes (or one part, when a part is
-    larger); only the deflated ones are kept until the end.
-    """
-
-    def __init__(self, file: io.BytesIO, mode: str = "w", compression: int = zipfile.ZIP_DEFLATED,
-                 allowZip64: bool = True, *, builder: ThreadPoolExecutor) -> None:  # noqa: N803 - zipfile's name
-        self.file, self.compression, self._builder = file, compression, builder
-        self._entries: list[tuple[str, tuple[int, ...], Future]] = []
-        self._in_flight: list[tuple[Future, int]] = []
-
-    def write(self, filename: str, arcname: str) -> None:
-        self._add(arcname, time.localtime(os.stat(filename).st_mtime)[:6], Path(filename).read_bytes())
-
-    def writestr(self, info: zipfile.ZipInfo, data: bytes) -> None:
-        self._add(info.filename, info.date_time, data)
-
-    def _add(self, name: str, stamp: tuple[int, ...], data: bytes) -> None:
-        while self._in_flight and sum(size for _, size in self._in_flight) + len(data) > ZIP_IN_FLIGHT:
-            self._in_flight.pop(0)[0].result()
-        future = self._builder.submit(_deflated, data)
-        self._entries.append((name, stamp, future))
-        self._in_flight.append((future, len(data)))
-
-    def close(self) -> None:
-        entries = [(name, stamp, *future.result()) for name, stamp, future in self._entries]
-        if sum(size + len(packed) for _, _, packed, _, size in entries) >= ZIP32_LIMIT or len(entries) >= 0xFFFF:
-            with zipfile.ZipFile(self.file, "w", zipfile.ZIP_DEFLATED, compresslevel=ZIP_LEVEL) as zf:
-                for name, stamp, packed, _, _ in entries:
-                    zf.writestr(zipfile.ZipInfo(name, stamp), zlib.decompress(packed, -15), zipfile.ZIP_DEFLATED,
-                                ZIP_LEVEL)
-            return
-        directory = []
-        for name, stamp, packed, crc, size in entries:
-            encoded = name.encode("utf-8")
-            day = (stamp[0] - 1980) << 9 | stamp[1] << 5 | stamp[2]
-            clock = stamp[3] << 11 | stamp[4] << 5 | stamp[5] // 2
-            fields = (20, 0, zipfile.ZIP_DEFLATED, clock, day, crc, len(packed), size, len(encoded), 0)
-            directory.append(struct.pack("<4s2B5H3L5H2L", b"PK\x01\x02", 20, 3, *fields, 0, 0, 0,
-                                         0o600 << 16, self.file.tell()) + encoded)
-            self.file.write(struct.pack("<4s5H3L2H", b"PK\x03\x04", *fields) + encoded)
-            self.file.write(packed)
-        start = self.file.tell()
-        self.file.write(b"".join(directory))
-        size = self.file.tell() - start
-        self.file.write(struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, len(entries), len(entries), size, start, 0))
-
-
 class _KeptOpen(io.BytesIO):
-    """The workbook's zip in memory; xlsxwriter closes its target, the bytes are still needed."""
+    """The workbook's zip in memory. When a save fails, xlsxwriter closes its target and leaves its
+    ZipFile to be finished by the garbage collector, which then writes into it: it stays open."""
 
     def close(self) -> None:
         pass
@@ -535,11 +540,13 @@ def _remove(*paths: Path) -> None:
                 p.unlink()
 
 
-def write_workbook(path: Path, tables: list[Table]) -> Path:
+def write_workbook(path: Path, tables: list[Table], *, fast: bool = FAST_PATH) -> Path:
     """Write the tables as sheets of one workbook, atomically; return the path written.
 
-    When the previous report of the same name is open (Excel locks it on Windows), the new one is
-    written beside it as ``name（2）.xlsx``; the caller compares the returned path to say so.
+    ``fast``: main tables written from sheet XML (TableSheet); otherwise with xlsxwriter's public
+    calls, the same cells, slower. When the previous report of the same name is open (Excel locks
+    it on Windows), the new one is written beside it as ``name（2）.xlsx``; the caller compares the
+    returned path to say so.
     """
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -557,11 +564,10 @@ def write_workbook(path: Path, tables: list[Table]) -> Path:
         book = xlsxwriter.Workbook(packed, {"strings_to_formulas": False, "strings_to_urls": False,
                                             "strings_to_numbers": False, "tmpdir": str(parts), "use_zip64": True})
         formats = _Formats(book)
-        with ThreadPoolExecutor(XML_THREADS) as builder:
+        with ThreadPoolExecutor(XML_THREADS) if fast else contextlib.nullcontext() as builder:
             for table in tables:
                 _write_table(book, formats, table, builder)
-            with _zipped_in_threads(builder):
-                book.close()
+            book.close()
         with open(tmp, "wb") as out:
             out.write(packed.getbuffer())
         path = _move_into_place(tmp, path)
