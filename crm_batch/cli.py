@@ -53,24 +53,24 @@ def build_parser() -> argparse.ArgumentParser:
             "\n退出码：0 完成；1 检查模式发现数据问题；2 无法运行（原因见提示）。"
         ),
     )
-    parser._positionals.title = "输入"
-    parser._optionals.title = "选项"
-    parser.add_argument("paths", nargs="*", metavar="路径",
+    inputs = parser.add_argument_group("输入")
+    inputs.add_argument("paths", nargs="*", metavar="路径",
                         help="登记表文件或文件夹（.xlsx .xlsm .xls .csv），可写多个；不写则用 input 文件夹")
-    parser.add_argument("-h", "--help", action="help", help="显示本帮助并退出")
-    parser.add_argument("--week", metavar="日期", type=_parse_week,
-                        help="计划周里的任意一天，如 2026-11-23（默认今天）；报告按该日所在的周一至周日")
-    parser.add_argument("--out", metavar="文件夹", type=Path, help="报告输出文件夹（默认 output）")
-    parser.add_argument("--rules", metavar="文件", type=Path,
-                        help="团队规则文件 rules.toml（默认使用 run.py 旁边的 rules.toml，如有）")
-    parser.add_argument("--preset", choices=PRESETS, metavar="预设",
-                        help="内置规则预设：real_estate 房地产（默认）或 auto_dealer 汽车4S店")
-    parser.add_argument("--per-agent", action="store_true",
-                        help="另为每位经纪人生成一个只含其本人客户的工作簿（output/经纪人/姓名.xlsx）")
-    parser.add_argument("--check", action="store_true",
-                        help="只检查：显示列映射和数据问题，不生成报告；发现问题时退出码为 1")
-    parser.add_argument("--processes", choices=("auto", "1", "2"), default="auto", metavar="进程数",
-                        help="同时使用几个进程：auto 按登记表大小自动选择（默认），1 只用一个进程，2 另开两个工作进程")
+    options = parser.add_argument_group("选项")
+    options.add_argument("-h", "--help", action="help", help="显示本帮助并退出")
+    options.add_argument("--week", metavar="日期", type=_parse_week,
+                         help="计划周里的任意一天，如 2026-11-23（默认今天）；报告按该日所在的周一至周日")
+    options.add_argument("--out", metavar="文件夹", type=Path, help="报告输出文件夹（默认 output）")
+    options.add_argument("--rules", metavar="文件", type=Path,
+                         help="团队规则文件 rules.toml（默认使用 run.py 旁边的 rules.toml，如有）")
+    options.add_argument("--preset", choices=PRESETS, metavar="预设",
+                         help="内置规则预设：real_estate 房地产（默认）或 auto_dealer 汽车4S店")
+    options.add_argument("--per-agent", action="store_true",
+                         help="另为每位经纪人生成一个只含其本人客户的工作簿（output/经纪人/姓名.xlsx）")
+    options.add_argument("--check", action="store_true",
+                         help="只检查：显示列映射和数据问题，不生成报告；发现问题时退出码为 1")
+    options.add_argument("--processes", choices=("auto", "1", "2"), default="auto", metavar="进程数",
+                         help="同时使用几个进程：auto 按登记表大小自动选择（默认），1 只用一个进程，2 另开两个工作进程")
     return parser
 
 

@@ -31,6 +31,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import xlsxwriter
 import xlsxwriter.exceptions
+import xlsxwriter.format
 import xlsxwriter.worksheet
 from xlsxwriter.utility import xl_col_to_name
 
@@ -375,7 +376,8 @@ class TableSheet(xlsxwriter.worksheet.Worksheet):
     It overrides one method, ``Worksheet._write_sheet_data``, which writes the <sheetData> element:
     there it writes the table's XML through the sheet's file handle, then lets xlsxwriter write the
     cells it holds itself (``_write_rows``: the blocks and notes below the table). ``attach`` sets the
-    sheet's dimension (``dim_*``) to cover the table, as writing its cells would have.
+    sheet's dimension (``dim_*``) to cover the table, as writing its cells would have, and takes the
+    style index of each column's format (``Format._get_xf_index``, as xlsxwriter's cell writer does).
 
     Checked against xlsxwriter 3.2.0 and 3.3.1: ``_assemble_xml_file`` writes the dimension and then
     calls ``_write_sheet_data``; ``_write_rows`` writes the cells of ``self.table`` from ``dim_rowmin``
@@ -387,14 +389,19 @@ class TableSheet(xlsxwriter.worksheet.Worksheet):
     _table_xml: Future[list[bytes | memoryview]] | None = None
     _table_rows = 0
 
-    def attach(self, xml: Future[list[bytes | memoryview]], rows: int, columns: int) -> None:
-        """The sheet's rows 0..``rows`` (the header, then the table) in columns 0..``columns`` − 1
-        come from ``xml``; xlsxwriter writes whatever else the sheet holds."""
-        self._table_xml, self._table_rows = xml, rows
+    def attach(self, table: Table, header: xlsxwriter.format.Format, formats: list[xlsxwriter.format.Format],
+               builder: ThreadPoolExecutor) -> None:
+        """The sheet's first rows are ``table``: its header in ``header``'s format, then its rows, each
+        column in its format. The XML is built at once in ``builder``'s threads, while xlsxwriter goes
+        on; xlsxwriter writes whatever else the sheet holds."""
+        # A format's style index, as xlsxwriter's own cell writer asks for it (it numbers formats in use).
+        styles = [f._get_xf_index() for f in formats]
+        self._table_xml = builder.submit(_main_table_xml, table, header._get_xf_index(), styles)
+        self._table_rows = rows = len(table.frame)
         self.dim_rowmin = 0
         self.dim_rowmax = max(rows, self.dim_rowmax if self.dim_rowmax is not None else 0)
         self.dim_colmin = 0
-        self.dim_colmax = max(columns - 1, self.dim_colmax if self.dim_colmax is not None else 0)
+        self.dim_colmax = max(len(table.columns) - 1, self.dim_colmax if self.dim_colmax is not None else 0)
 
     def _write_sheet_data(self) -> None:
         if self._table_xml is None:
@@ -452,9 +459,7 @@ def _write_table(book: xlsxwriter.Workbook, formats: _Formats, table: Table,
     else:
         for col, column in enumerate(table.columns):
             _colour(sheet, formats, column, col, 1, len(frame))
-        styles = [formats.for_kind(c.kind)._get_xf_index() for c in table.columns]
-        xml = builder.submit(_main_table_xml, table, formats.header._get_xf_index(), styles)
-        sheet.attach(xml, len(frame), len(table.columns))
+        sheet.attach(table, formats.header, [formats.for_kind(c.kind) for c in table.columns], builder)
     sheet.freeze_panes(1, 0)
     if table.autofilter:
         sheet.autofilter(0, 0, max(len(frame), 1), last_col)
