@@ -19,7 +19,7 @@ TODAY = dt.date(2026, 11, 26)  # a Thursday: the plan week is 2026-11-23 … 11-
 WEEK_START = dt.date(2026, 11, 23)
 CUSTOMERS = 60
 PRESETS = ["real_estate", "auto_dealer"]
-PRESET_DIR = Path(sample.__file__).parent / "presets"
+PRESET_DIR = Path(sample.__file__).parents[1] / "presets"
 
 
 def _generate(folder: Path, preset: str, **options) -> list[Path]:
@@ -193,7 +193,7 @@ def test_another_seed_gives_other_cells(tmp_path):
 
 def test_streamed_workbook_matches_the_ordinary_one(tmp_path, monkeypatch):
     ordinary = _generate(tmp_path / "a", "auto_dealer")
-    monkeypatch.setattr(sample, "CONSTANT_MEMORY_ROWS", 0)
+    monkeypatch.setattr(sample.write, "CONSTANT_MEMORY_ROWS", 0)  # where _Book reads it
     streamed = _generate(tmp_path / "b", "auto_dealer")
     assert _values(streamed[0]) == _values(ordinary[0])
 
