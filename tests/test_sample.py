@@ -185,6 +185,15 @@ def test_same_seed_gives_the_same_cells(tmp_path):
     assert first[2].read_bytes() == second[2].read_bytes()
 
 
+def test_committed_sample_data_is_what_the_generator_writes(tmp_path):
+    """Golden files: sample_data/make_samples.py's arguments rewrite the same cells."""
+    golden = Path(__file__).parents[1] / "sample_data"
+    paths = generate(tmp_path, customers=200, seed=7, today=dt.date(2026, 11, 23))
+    for path in paths[:2]:
+        assert _values(path) == _values(golden / path.name), path.name
+    assert paths[2].read_bytes() == (golden / LOG_FILE).read_bytes()
+
+
 def test_another_seed_gives_other_cells(tmp_path):
     first = _generate(tmp_path / "a", "real_estate", seed=1)
     second = _generate(tmp_path / "b", "real_estate", seed=2)
