@@ -18,6 +18,10 @@ shifted by a garbled cell, duplicates, ownership conflicts, unlinkable
 contacts…) lands on a small fraction of the rows and at least once, so a
 60-customer sample already shows every problem the reader must handle.
 
+That is the ``standard`` profile. ``other_office`` tests the reader on headers
+nobody on the team designed: the same cells under another office's header
+spellings (other_office.py).
+
     python -m crm_batch.sample --out sample_data --customers 200
 """
 
@@ -32,6 +36,7 @@ from crm_batch.fields import FIELDS
 from crm_batch.sample.cells import _Sample
 from crm_batch.sample.contacts import _draw_contacts
 from crm_batch.sample.draws import _days, _rng
+from crm_batch.sample.other_office import OTHER_OFFICE_HEADERS, OTHER_OFFICE_TRAPS, _OfficeHeaders
 from crm_batch.sample.people import _agents, _draw_customers, _part_sizes, _PhoneBook
 
 # Word pools the tests check the files against, re-exported on purpose (x as x).
@@ -39,7 +44,7 @@ from crm_batch.sample.vocab import _CARD_HEADERS as _CARD_HEADERS
 from crm_batch.sample.vocab import _CARD_SUB_HEADERS as _CARD_SUB_HEADERS
 from crm_batch.sample.vocab import _GARBLED as _GARBLED
 from crm_batch.sample.vocab import _SHORT_CONTENTS as _SHORT_CONTENTS
-from crm_batch.sample.vocab import CARD_GROUPS, CONTACT_WINDOW_DAYS, METHODS, PRESETS, STAGES
+from crm_batch.sample.vocab import CARD_GROUPS, CONTACT_WINDOW_DAYS, METHODS, PRESETS, STAGES, _Preset
 from crm_batch.sample.write import (
     CARD_FILE,
     CONSTANT_MEMORY_ROWS,
@@ -53,41 +58,64 @@ from crm_batch.sample.write import (
 
 __all__ = [
     "CARD_FILE", "CARD_GROUPS", "CONSTANT_MEMORY_ROWS", "CONTACT_WINDOW_DAYS", "FIELDS", "LOG_ENCODING",
-    "LOG_FILE", "METHODS", "PRESETS", "REGISTER_FILE", "STAGES", "generate", "main",
+    "LOG_FILE", "METHODS", "OTHER_OFFICE_HEADERS", "OTHER_OFFICE_TRAPS", "PRESETS", "PROFILES", "REGISTER_FILE",
+    "STAGES", "generate", "main",
 ]
 
 
-def generate(out_dir: Path, *, customers: int = 200, contacts_per_customer: float = 5.0,
+PROFILES = ("standard", "other_office")
+
+
+def generate(out_dir: Path, *, customers: int | None = None, contacts_per_customer: float | None = None,
              preset: str = "real_estate", seed: int = 7, today: dt.date | None = None,
-             messy: bool = True) -> list[Path]:
-    """Write a set of sample registers into out_dir and return their paths."""
-    if customers < 1:
-        raise ValueError(f"客户数至少为 1，收到 {customers}")
-    if not contacts_per_customer >= 0:
-        raise ValueError(f"每个客户的跟进次数不能为负数，收到 {contacts_per_customer}")
+             messy: bool = True, profile: str = "standard", header_seed: int | None = None) -> list[Path]:
+    """Write a set of sample registers into out_dir and return their paths.
+
+    ``standard`` (the default profile) writes 客户登记表.xlsx, 意向客户管理卡.xlsx and
+    跟进日志.csv for ``customers`` people (200), ``contacts_per_customer`` (5) each.
+    ``other_office`` writes the very same cells under another office's header
+    spellings (OTHER_OFFICE_HEADERS), drawn from ``header_seed`` (default: seed).
+    """
+    if profile not in PROFILES:
+        raise ValueError(f"未知的示例类型 {profile!r}，可选：{'、'.join(PROFILES)}")
     if preset not in PRESETS:
         raise ValueError(f"未知的行业预设 {preset!r}，可选：{'、'.join(PRESETS)}")
+    if customers is not None and customers < 1:
+        raise ValueError(f"客户数至少为 1，收到 {customers}")
+    if header_seed is not None and profile != "other_office":
+        raise ValueError("header_seed（表头种子）只用于 profile='other_office'")
     today = today or dt.date.today()
-    chosen = PRESETS[preset]
-    n_main, n_card, n_log = _part_sizes(customers)
-    part = np.repeat([0, 1, 2], [n_main, n_card, n_log])
-    spare = 2000 + customers // 5 + int(customers * contacts_per_customer) // 20
-    book = _PhoneBook(_rng(seed, "phones"), customers + spare)
-    agents, agent_phones = _agents(seed, customers, book)
-    people = _draw_customers(customers, chosen, today, seed, len(agents), book, part == 0)
-    # A card is opened for a current prospect, within the last few months.
-    opened = _rng(seed, "card-opened").integers(5, CONTACT_WINDOW_DAYS + 30, n_card)
-    people["registered_at"][part == 1] = np.datetime64(today, "D") - _days(opened)
-    contacts = _draw_contacts(people, part, chosen, today, seed, contacts_per_customer, len(agents))
-    sample = _Sample(chosen, today, seed, messy, agents, agent_phones, people, part, contacts, book)
-
     out_dir = Path(out_dir)
+    contacts_per_customer = 5.0 if contacts_per_customer is None else contacts_per_customer
+    if not contacts_per_customer >= 0:
+        raise ValueError(f"每个客户的跟进次数不能为负数，收到 {contacts_per_customer}")
+    office = (_OfficeHeaders(seed if header_seed is None else header_seed, messy)
+              if profile == "other_office" else None)
+    sample = _draw_sample(customers or 200, contacts_per_customer, PRESETS[preset], seed, today,
+                          messy, office)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = [out_dir / REGISTER_FILE, out_dir / CARD_FILE, out_dir / LOG_FILE]
     _write_register(paths[0], sample)
     _write_card(paths[1], sample)
     _write_log(paths[2], sample)
     return paths
+
+
+def _draw_sample(customers: int, contacts_per_customer: float, preset: _Preset, seed: int,
+                 today: dt.date, messy: bool, office: _OfficeHeaders | None) -> _Sample:
+    """The people and contacts of the three registers: the same for both header profiles."""
+    n_main, n_card, n_log = _part_sizes(customers)
+    part = np.repeat([0, 1, 2], [n_main, n_card, n_log])
+    spare = 2000 + customers // 5 + int(customers * contacts_per_customer) // 20
+    book = _PhoneBook(_rng(seed, "phones"), customers + spare)
+    agents, agent_phones = _agents(seed, customers, book)
+    people = _draw_customers(customers, preset, today, seed, len(agents), book, part == 0)
+    # A card is opened for a current prospect, within the last few months.
+    opened = _rng(seed, "card-opened").integers(5, CONTACT_WINDOW_DAYS + 30, n_card)
+    people["registered_at"][part == 1] = np.datetime64(today, "D") - _days(opened)
+    contacts = _draw_contacts(people, part, preset, today, seed, contacts_per_customer, len(agents))
+    return _Sample(preset, today, seed, messy, agents, agent_phones, people, part, contacts, book,
+                   office)
 
 
 from crm_batch.sample.cli import main  # noqa: E402  (the CLI calls generate)

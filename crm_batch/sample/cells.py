@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from crm_batch.sample.draws import _NAT, _at_least_one, _days, _disjoint_picks, _pick, _rng
+from crm_batch.sample.other_office import _OfficeHeaders, folded_lunar_text
 from crm_batch.sample.people import _names, _PhoneBook
 from crm_batch.sample.render import (
     _render_birthdays,
@@ -49,6 +50,7 @@ class _Sample:
     part: np.ndarray  # per customer: 0 register, 1 card, 2 log
     contacts: dict[str, np.ndarray]
     book: _PhoneBook
+    office: _OfficeHeaders | None = None  # profile other_office: its header texts
 
     def rng(self, topic: str) -> np.random.Generator:
         return _rng(self.seed, topic)
@@ -157,6 +159,13 @@ def _register_cells(s: _Sample, t: dict[str, np.ndarray]) -> tuple[dict, dict[in
     for key in ("signed_at", "handover_at", "outreach_at"):
         cells[key] = _render_dates(t[key], rng, messy)
     cells["birthday"], cells["birthday_type"] = _render_birthdays(t, rng, messy)
+    if s.office and s.office.lunar_birthdays:
+        # 公历生日 | 农历生日: the type moves into the headers, lunar birthdays become text.
+        lunar = t["birth_lunar"]
+        cells["birthday"] = np.where(lunar, None, cells["birthday"])
+        cells["birthday_type"] = np.full(r, None, dtype=object)
+        cells["birthday_type"][lunar] = folded_lunar_text(
+            t["lunar_leap"][lunar], t["lunar_month"][lunar], t["lunar_day"][lunar])
     return cells, shifted
 
 

@@ -77,13 +77,28 @@ def _widths(headers: Sequence[str]) -> list[float]:
     return [min(24, max(8, 2.2 * max(len(h) for h in header.split("\n")))) for header in headers]
 
 
+_CONTACT_FIELDS = ("customer_id", "name", "phone", "agent", "contact_at", "method", "content",
+                   "next_contact_at", "verification")
+_EVENT_FIELDS = ("event_name", "event_date", "event_type", "event_target")
+_CARD_SUB_FIELDS = ("contact_at", "grade", "content", "next_contact_at")
+_LOG_FIELDS = ("name", "phone", "agent", "grade", "contact_at", "method", "content", "next_contact_at")
+
+
+def _headers(s: _Sample, keys: Sequence[str], messy_headers: Sequence[str], *,
+             wrap: bool = True) -> Sequence[str]:
+    """A sheet's header texts: the other office's spellings, the preset's messy ones, or the labels."""
+    if s.office:
+        return s.office.spell(keys, wrap=wrap)
+    return messy_headers if s.messy else tuple(FIELDS[key].label for key in keys)
+
+
 def _write_register(path: Path, s: _Sample) -> None:
     """客户登记表.xlsx: customers, contacts, events and a sheet that fits no role."""
     preset, messy, today = s.preset, s.messy, s.today
     t = _register_rows(s)
     cells, shifted = _register_cells(s, t)
     columns = [(key, header) for key, header in preset.customer_columns if messy or key in FIELDS]
-    headers = [header if messy else FIELDS[key].label for key, header in columns]
+    headers = _headers(s, [key for key, _ in columns], [header for _, header in columns])
 
     rng = s.rng("contacts-sheet")
     rows = np.flatnonzero(s.part[s.contacts["who"]] == 0)
@@ -97,9 +112,7 @@ def _write_register(path: Path, s: _Sample) -> None:
     order = np.argsort(at, kind="stable")
     contact_keys = ("customer_id", "name", "phone", "agent", "at", "method", "content", "next",
                     "verification")
-    contact_headers = preset.contact_headers if messy else tuple(
-        FIELDS[f].label for f in ("customer_id", "name", "phone", "agent", "contact_at", "method",
-                                  "content", "next_contact_at", "verification"))
+    contact_headers = _headers(s, _CONTACT_FIELDS, preset.contact_headers)
 
     book = _Book(path, len(t["seq"]) + len(order), today)
     sheet = book.sheet(preset.sheet_names[0], _widths(headers))
@@ -148,8 +161,7 @@ def _write_events(book: _Book, s: _Sample) -> None:
     dates[0] = week_start + np.timedelta64(int(rng.integers(0, 7)), "D")
     dates[1] = week_start - np.timedelta64(int(rng.integers(1, 8)), "D")
     order = np.argsort(dates)
-    headers = preset.event_headers if s.messy else tuple(
-        FIELDS[f].label for f in ("event_name", "event_date", "event_type", "event_target"))
+    headers = _headers(s, _EVENT_FIELDS, preset.event_headers)
     sheet = book.sheet(preset.sheet_names[2], (26, 12, 18, 22))
     book.header_row(sheet, 0, headers)
     written = dates[order].astype(object)
@@ -191,20 +203,23 @@ def _write_card(path: Path, s: _Sample) -> None:
 
     book = _Book(path, 0, s.today)  # a card is small: never streamed, so merges are simple
     sheet = book.sheet("意向客户管理卡", [10, 10, 6, 14, 10, 12, 12, 10, *[12, 10, 30, 12] * 4])
+    lead_headers = _headers(s, list(lead), _CARD_HEADERS)
     if messy:
+        sub_headers = s.office.spell(_CARD_SUB_FIELDS) if s.office else _CARD_SUB_HEADERS
         sheet.merge_range(0, 0, 0, width - 1, preset.titles[2], book.title)
-        for col, text in enumerate(_CARD_HEADERS):
+        for col, text in enumerate(lead_headers):
             sheet.merge_range(1, col, 2, col, text, book.header)
         for g, text in enumerate(preset.card_groups):
             first = len(lead) + 4 * g
             sheet.merge_range(1, first, 1, first + 3, text, book.header)
-            sheet.write_row(2, first, _CARD_SUB_HEADERS, book.header)
+            sheet.write_row(2, first, sub_headers, book.header)
         sheet.freeze_panes(3, 2)
         data_row = 3
     else:
-        flat = [f"第{g + 1}次{sub}" for g in range(CARD_GROUPS)
-                for sub in ("跟进日期", "意向等级", "跟进内容", "下次跟进时间")]
-        book.header_row(sheet, 0, [*(FIELDS[key].label for key in lead), *flat])
+        subs = s.office.spell(_CARD_SUB_FIELDS) if s.office else ("跟进日期", "意向等级", "跟进内容",
+                                                                 "下次跟进时间")
+        flat = [f"第{g + 1}次{sub}" for g in range(CARD_GROUPS) for sub in subs]
+        book.header_row(sheet, 0, [*lead_headers, *flat])
         data_row = 1
     _write_rows(sheet, data_row, columns)
     book.close()
@@ -224,9 +239,7 @@ def _write_log(path: Path, s: _Sample) -> None:
         cells["phone"][glued] = 0
     cells["phone"] = _render_phones(cells["phone"], rng, messy, s.book, force=True)
     keys = ("name", "phone", "agent", "grade", "at", "method", "content", "next")
-    headers = preset.log_headers if messy else tuple(
-        FIELDS[f].label for f in ("name", "phone", "agent", "grade", "contact_at", "method",
-                                  "content", "next_contact_at"))
+    headers = _headers(s, _LOG_FIELDS, preset.log_headers, wrap=False)
     with open(path, "w", encoding=LOG_ENCODING, newline="") as out:
         writer = csv.writer(out, lineterminator="\r\n")
         writer.writerow(headers)
