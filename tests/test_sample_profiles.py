@@ -1,4 +1,4 @@
-"""The generator's profiles: another office's headers over the same cells.
+"""The generator's profiles: another office's headers over the same cells, and a real office's log.
 
 These tests check the generated files only; how the reader copes with them is
 the reader's own tests' business.
@@ -6,9 +6,11 @@ the reader's own tests' business.
 
 from __future__ import annotations
 
+import collections
 import csv
 import datetime as dt
 import re
+import statistics
 import tomllib
 from pathlib import Path
 
@@ -20,10 +22,14 @@ from crm_batch.ingest.headers import clean_header
 from crm_batch.sample import (
     _GARBLED,
     LOG_ENCODING,
+    OFFICE_LOG_FILE,
+    OFFICE_LOG_HEADERS,
     OTHER_OFFICE_HEADERS,
     OTHER_OFFICE_TRAPS,
+    OfficeLogSize,
     generate,
 )
+from crm_batch.sample.office_log import DEAL_WORDS, INVALID_WORDS, OFFICE_LOG_METHODS, OUT_WORDS
 
 TODAY = dt.date(2026, 11, 23)  # a Monday
 CUSTOMERS = 60
@@ -221,13 +227,198 @@ def test_no_two_fields_share_a_spelling():
     assert clashes == []
 
 
+# ---------------------------------------------------------------- office_log
+
+
+@pytest.fixture(scope="module")
+def office_log(tmp_path_factory) -> list[tuple]:
+    paths = generate(tmp_path_factory.mktemp("office_log"), profile="office_log", today=TODAY)
+    assert [p.name for p in paths] == [OFFICE_LOG_FILE]
+    sheets = _values(paths[0])
+    assert len(sheets) == 1
+    return next(iter(sheets.values()))
+
+
+def _phone_key(cell: object) -> str:
+    return re.search(r"1\d{10}", str(cell)).group()
+
+
+def _day(cell: object) -> dt.date:
+    if isinstance(cell, dt.datetime):
+        return cell.date()
+    year, month, day = map(int, str(cell).split()[0].split("/"))
+    return dt.date(year, month, day)
+
+
+def _by_customer(rows: list[tuple]) -> dict[str, list[tuple]]:
+    found = collections.defaultdict(list)
+    for row in rows:
+        found[_phone_key(row[2])].append(row)
+    return found
+
+
+def _last_rows(rows: list[tuple]) -> dict[str, tuple]:
+    return {key: max(group, key=lambda r: r[0]) for key, group in _by_customer(rows).items()}
+
+
+def test_office_log_is_one_sheet_with_ordinary_headers(office_log):
+    assert office_log[0] == OFFICE_LOG_HEADERS
+    assert [r[0] for r in office_log[1:]] == list(range(1, len(office_log)))
+
+
+def test_office_log_sizes_are_near_the_defaults(office_log):
+    rows, size = office_log[1:], OfficeLogSize()
+    assert len(rows) == size.rows == 8000
+    assert len(_by_customer(rows)) == size.customers == 3200
+    assert 15 <= len({r[3] for r in rows}) == size.agents <= 20
+    days = sorted({_day(r[5]) for r in rows})
+    assert days[-1] == TODAY and (days[-1] - days[0]).days == size.days - 1
+
+
+def test_no_sms_only_the_office_methods(office_log):
+    methods = collections.Counter(r[6] for r in office_log[1:])
+    assert set(methods) == set(OFFICE_LOG_METHODS)
+    assert "短信" not in methods and not any("短信" in str(r[7]) for r in office_log[1:])
+
+
+@pytest.mark.parametrize("festival", [dt.date(2026, 9, 25), dt.date(2026, 10, 1), dt.date(2026, 10, 18)],
+                         ids=["中秋", "国庆", "重阳"])
+def test_festivals_show_no_rise_in_contacts(office_log, festival):
+    daily = collections.Counter(_day(r[5]) for r in office_log[1:])
+    alike = [n for d, n in daily.items() if (d.weekday() >= 5) == (festival.weekday() >= 5)]
+    assert daily[festival] <= 1.25 * statistics.median(alike)
+
+
+def test_grades_are_written_the_office_way(office_log):
+    grades = collections.Counter(r[4] for r in office_log[1:])
+    assert set(grades) == {"A类(购买)", "B类(意向)", "C类(观望)", "D类(无效)", "A", "B"}
+    assert grades["A"] + grades["B"] < 0.1 * sum(grades.values())
+
+
+def test_one_agent_hands_customers_over_to_another(office_log):
+    moves = collections.Counter()
+    for group in _by_customer(office_log[1:]).values():
+        agents = [r[3] for r in sorted(group, key=lambda r: r[0])]
+        moves.update({(a, b) for a, b in zip(agents, agents[1:], strict=False) if a != b})
+    (leaver, receiver), handed = moves.most_common(1)[0]
+    assert handed >= 20 and len(moves) == 1
+    last_of_leaver = max(_day(r[5]) for r in office_log[1:] if r[3] == leaver)
+    assert last_of_leaver < TODAY - dt.timedelta(days=20)  # then the leaver is gone
+
+
+def test_two_phones_in_one_cell_repeat_on_every_row(office_log):
+    two = {key: group for key, group in _by_customer(office_log[1:]).items()
+           if re.fullmatch(r"1\d{10}[/ ]1\d{10}", str(group[0][2]))}
+    assert 0.02 * 3200 <= len(two) <= 0.05 * 3200
+    assert any("/" in g[0][2] for g in two.values()) and any(" " in g[0][2] for g in two.values())
+    assert all(len({r[2] for r in group}) == 1 for group in two.values())
+    assert any(len(group) > 1 for group in two.values())
+
+
+@pytest.mark.parametrize(("words", "grades", "least"), [
+    (INVALID_WORDS, {"D类(无效)"}, 0.03),
+    (OUT_WORDS, {"C类(观望)", "D类(无效)"}, 0.05),
+    (DEAL_WORDS, {"A类(购买)"}, 0.02),
+], ids=["invalid", "out", "deal"])
+def test_last_notes_use_the_office_words_with_a_matching_grade(office_log, words, grades, least):
+    starts = tuple(w.split(" ")[0] for w in words)
+    closing = [r for r in _last_rows(office_log[1:]).values() if str(r[7]).startswith(starts)]
+    assert len(closing) >= least * 3200
+    assert {r[4] for r in closing} <= grades
+    assert {r[7].split(" ")[0] for r in closing} == set(starts)
+    assert all(r[8] is None for r in closing)  # nothing planned after 空号/不买了/已认购
+
+
+def test_deal_notes_name_a_unit(office_log):
+    notes = [r[7] for r in office_log[1:] if str(r[7]).startswith(("已认购", "已签约"))]
+    assert notes and all(re.fullmatch(r"已(认购|签约) \d{1,2}-\d{3,4}", n) for n in notes)
+
+
+def test_missed_appointments_are_about_30_percent_of_customers(office_log):
+    last = _last_rows(office_log[1:])
+    missed = [r for r in last.values() if r[8] is not None and _day(r[8]) < TODAY]
+    assert 0.27 <= len(missed) / len(last) <= 0.33
+    assert not any(r[4] == "D类(无效)" for r in missed)  # a written-off lead has no appointment
+    planned = sum(r[8] is not None for r in office_log[1:])
+    assert planned >= 0.3 * (len(office_log) - 1)
+
+
+def test_earlier_appointments_were_kept_by_a_later_contact(office_log):
+    for group in _by_customer(office_log[1:]).values():
+        group = sorted(group, key=lambda r: r[0])
+        for row, following in zip(group, group[1:], strict=False):
+            if row[8] is not None:
+                assert _day(row[8]) <= _day(following[5])
+
+
+def test_names_are_mostly_full_names_with_the_usual_exceptions(office_log):
+    names = [r[1] for r in _last_rows(office_log[1:]).values()]
+    full = [n for n in names if isinstance(n, str) and re.fullmatch(r"[\u4e00-\u9fff]{2,4}", n)
+            and n[-1] not in "哥姐" and not n.endswith(("先生", "女士")) and n != "未知"]
+    assert len(full) >= 0.8 * len(names)
+    assert names.count("未知") >= 10
+    assert sum(isinstance(n, str) and len(n) == 2 and n[1] in "哥姐" for n in names) >= 10
+    assert {"哥", "姐"} & set(names)
+    assert any(isinstance(n, str) and re.search(r"\(.+\)$", n) for n in names)  # 张伟(朋友介绍)
+    assert any(isinstance(n, str) and re.fullmatch(r".先生 看了两次", n) for n in names)
+    assert sum(isinstance(n, int) for n in names) >= 10  # only the phone's last digits
+
+
+def test_a_few_agents_hold_3_to_4_times_the_median(office_log):
+    owners = collections.Counter(r[3] for r in _last_rows(office_log[1:]).values())
+    median = statistics.median(owners.values())
+    busy = [n for n in owners.values() if n >= 3 * median]
+    assert 2 <= len(busy) <= 4 and max(busy) <= 4.5 * median
+
+
+def test_some_a_customers_were_not_contacted_for_a_month(office_log):
+    a_last = [_day(r[5]) for r in _last_rows(office_log[1:]).values() if r[4] in ("A类(购买)", "A")]
+    stale = [d for d in a_last if (TODAY - d).days > 31]
+    assert 0.15 <= len(stale) / len(a_last) <= 0.5
+
+
+def test_dates_are_mostly_cells_some_typed_text(office_log):
+    when = [r[5] for r in office_log[1:]]
+    typed = [w for w in when if isinstance(w, str)]
+    assert 0.02 * len(when) <= len(typed) <= 0.1 * len(when)
+    assert all(re.fullmatch(r"\d{4}/\d{1,2}/\d{1,2} \d{1,2}:\d{2}", t) for t in typed)
+    cells = [w for w in when if isinstance(w, dt.datetime)]
+    assert cells == sorted(cells)
+
+
+def test_a_log_end_before_today_ends_the_data_inside_the_week(tmp_path):
+    today, end = dt.date(2026, 11, 26), dt.date(2026, 11, 24)
+    paths = generate(tmp_path, profile="office_log", today=today, log_end=end, customers=300, agents=6,
+                     rows=900, days=30)
+    rows = next(iter(_values(paths[0]).values()))[1:]
+    days = {_day(r[5]) for r in rows}
+    assert len(rows) == 900 and len(_by_customer(rows)) == 300 and len({r[3] for r in rows}) == 6
+    assert max(days) == end and min(days) == end - dt.timedelta(days=29)
+
+
+def test_office_log_is_the_same_for_the_same_seed(tmp_path):
+    options = {"profile": "office_log", "today": TODAY, "customers": 200, "rows": 500, "agents": 5}
+    first = generate(tmp_path / "a", **options)[0]
+    second = generate(tmp_path / "b", **options)[0]
+    third = generate(tmp_path / "c", seed=8, **options)[0]
+    assert _values(first) == _values(second) != _values(third)
+
+
 # ---------------------------------------------------------------- options and CLI
 
 
 @pytest.mark.parametrize(("options", "message"), [
     ({"profile": "bakery"}, "示例类型"),
     ({"header_seed": 3}, "header_seed"),
-], ids=["unknown-profile", "header-seed-standard"])
+    ({"rows": 100}, "office_log"),
+    ({"profile": "office_log", "preset": "auto_dealer"}, "real_estate"),
+    ({"profile": "office_log", "messy": False}, "messy=False"),
+    ({"profile": "office_log", "contacts_per_customer": 3}, "rows"),
+    ({"profile": "office_log", "customers": 500, "rows": 400}, "每位客户至少一行"),
+    ({"profile": "office_log", "agents": 2}, "3 位"),
+    ({"profile": "office_log", "log_end": TODAY + dt.timedelta(days=1)}, "不能晚于今天"),
+], ids=["unknown-profile", "header-seed-standard", "rows-standard", "log-auto-dealer", "log-clean",
+        "log-contacts", "log-too-few-rows", "log-two-agents", "log-end-future"])
 def test_bad_profile_options_are_refused(tmp_path, options, message):
     with pytest.raises(ValueError, match=message):
         generate(tmp_path, today=TODAY, **options)

@@ -86,10 +86,15 @@ def _agents(seed: int, customers: int, book: _PhoneBook) -> tuple[np.ndarray, np
     """4–12 agents (经纪人/置业顾问/销售顾问) and their own phones."""
     rng = _rng(seed, "agents")
     wanted = int(np.clip(customers // 20, 4, 12))
+    return _unique_names(rng, wanted), book.take(wanted)
+
+
+def _unique_names(rng: np.random.Generator, wanted: int) -> np.ndarray:
+    """``wanted`` distinct names, men and women alike (agents must not share a name)."""
     names: list[str] = []
     while len(names) < wanted:
         names += [x for x in dict.fromkeys(_names(rng, rng.random(wanted) < 0.5)) if x not in names]
-    return np.asarray(names[:wanted], dtype=object), book.take(wanted)
+    return np.asarray(names[:wanted], dtype=object)
 
 
 def _draw_customers(
