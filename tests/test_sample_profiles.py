@@ -28,6 +28,7 @@ from crm_batch.sample import (
     OTHER_OFFICE_TRAPS,
     OfficeLogSize,
     generate,
+    main,
 )
 from crm_batch.sample.office_log import DEAL_WORDS, INVALID_WORDS, OFFICE_LOG_METHODS, OUT_WORDS
 
@@ -423,3 +424,38 @@ def test_bad_profile_options_are_refused(tmp_path, options, message):
     with pytest.raises(ValueError, match=message):
         generate(tmp_path, today=TODAY, **options)
     assert not any(tmp_path.iterdir())
+
+
+def test_cli_writes_an_office_log(tmp_path, capsys):
+    code = main(["--out", str(tmp_path), "--profile", "office_log", "--customers", "100", "--rows", "250",
+                 "--agents", "5", "--days", "20", "--today", "2026-11-26", "--log-end", "2026-11-24"])
+    assert code == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "已生成 1 个示例登记表（房地产，100 个客户，售楼处跟进日志，250 行）：", f"  {tmp_path / OFFICE_LOG_FILE}"]
+
+
+def test_cli_writes_other_office_headers(tmp_path, capsys):
+    code = main(["--out", str(tmp_path), "--profile", "other_office", "--header-seed", "3", "--customers", "30",
+                 "--today", "2026-11-26", "--clean"])
+    assert code == 0
+    assert capsys.readouterr().out.splitlines()[0] == (
+        "已生成 3 个示例登记表（房地产，30 个客户，另一家售楼处的表头，规范数据）：")
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["--rows", "100"], "--rows 只能和 --profile office_log 一起用"),
+    (["--header-seed", "2"], "--header-seed 只能和 --profile other_office 一起用"),
+    (["--profile", "office_log", "--clean"], "不能用 --clean"),
+], ids=["rows-standard", "header-seed-standard", "log-clean"])
+def test_cli_rejects_options_of_another_profile(argv, message, capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(argv)
+    assert stop.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_cli_reports_a_refused_log_end_in_one_line(tmp_path, capsys):
+    code = main(["--out", str(tmp_path), "--profile", "office_log", "--today", "2026-11-26",
+                 "--log-end", "2026-12-01"])
+    assert code == 2
+    assert capsys.readouterr().err == "错误：log_end（2026-12-01）不能晚于今天（2026-11-26）\n"
