@@ -114,8 +114,9 @@ def _draw_log(size: OfficeLogSize, seed: int, log_end: dt.date) -> list[np.ndarr
     closing = np.zeros(n, dtype=bool)
     closing[np.concatenate([invalid, out, deal])] = True
     a_open = np.flatnonzero((grade == 0) & ~closing)
-    stale = rng.choice(a_open, size=_at_least_one(len(a_open), _STALE_A_SHARE), replace=False) \
-        if size.days > _STALE_DAYS + 1 else np.zeros(0, dtype=np.int64)
+    if size.days <= _STALE_DAYS + 1:  # too short a log to leave anyone a month without a call
+        a_open = a_open[:0]
+    stale = rng.choice(a_open, size=_at_least_one(len(a_open), _STALE_A_SHARE), replace=False)
 
     # Rows: one per customer, the rest to the better grades; days weighted by weekday only.
     weight = np.asarray(_EXTRA_ROWS_WEIGHT)[grade]
@@ -177,7 +178,8 @@ def _owners(rng: np.random.Generator, n: int, n_agents: int) -> tuple[np.ndarray
 
 
 def _closing_notes(rng: np.random.Generator, who: np.ndarray, last: np.ndarray, content: np.ndarray,
-                   method: np.ndarray, invalid: np.ndarray, out: np.ndarray, deal: np.ndarray):
+                   method: np.ndarray, invalid: np.ndarray, out: np.ndarray,
+                   deal: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The last note of the invalid, lost and won customers, in the office's words."""
     content, method = content.copy(), method.copy()
     rows_of = np.full(who.max() + 1, -1)
