@@ -19,7 +19,7 @@ TODAY = dt.date(2026, 11, 26)  # a Thursday: the plan week is 2026-11-23 … 11-
 WEEK_START = dt.date(2026, 11, 23)
 CUSTOMERS = 60
 PRESETS = ["real_estate", "auto_dealer"]
-PRESET_DIR = Path(sample.__file__).parent / "presets"
+PRESET_DIR = Path(sample.__file__).parents[1] / "presets"
 
 
 def _generate(folder: Path, preset: str, **options) -> list[Path]:
@@ -185,6 +185,15 @@ def test_same_seed_gives_the_same_cells(tmp_path):
     assert first[2].read_bytes() == second[2].read_bytes()
 
 
+def test_committed_sample_data_is_what_the_generator_writes(tmp_path):
+    """Golden files: sample_data/make_samples.py's arguments rewrite the same cells."""
+    golden = Path(__file__).parents[1] / "sample_data"
+    paths = generate(tmp_path, customers=200, seed=7, today=dt.date(2026, 11, 23))
+    for path in paths[:2]:
+        assert _values(path) == _values(golden / path.name), path.name
+    assert paths[2].read_bytes() == (golden / LOG_FILE).read_bytes()
+
+
 def test_another_seed_gives_other_cells(tmp_path):
     first = _generate(tmp_path / "a", "real_estate", seed=1)
     second = _generate(tmp_path / "b", "real_estate", seed=2)
@@ -193,7 +202,7 @@ def test_another_seed_gives_other_cells(tmp_path):
 
 def test_streamed_workbook_matches_the_ordinary_one(tmp_path, monkeypatch):
     ordinary = _generate(tmp_path / "a", "auto_dealer")
-    monkeypatch.setattr(sample, "CONSTANT_MEMORY_ROWS", 0)
+    monkeypatch.setattr(sample.write, "CONSTANT_MEMORY_ROWS", 0)  # where _Book reads it
     streamed = _generate(tmp_path / "b", "auto_dealer")
     assert _values(streamed[0]) == _values(ordinary[0])
 

@@ -1,0 +1,3 @@
+from crm_batch.sample.cli import main
+
+raise SystemExit(main())
