@@ -286,17 +286,18 @@ def test_the_fast_path_writes_exactly_what_xlsxwriters_own_calls_write(tmp_path)
 
 
 def test_a_cell_written_into_the_main_tables_rows_is_an_error_not_a_silent_loss(tmp_path):
-    from concurrent.futures import Future
+    from concurrent.futures import ThreadPoolExecutor
 
+    import pandas as pd
     import xlsxwriter
 
-    from crm_batch.report.workbook import TableSheet
+    from crm_batch.report.workbook import Column, Table, TableSheet
 
     book = xlsxwriter.Workbook(str(tmp_path / "t.xlsx"))
     sheet = book.add_worksheet("表", worksheet_class=TableSheet)
-    xml = Future()
-    xml.set_result([b'<row r="1"><c r="A1" t="inlineStr"><is><t>h</t></is></c></row>'])
-    sheet.attach(xml, rows=3, columns=1)
-    sheet.write_string(2, 0, "覆盖")  # row 3 of the table
+    table = Table("表", [Column("姓名", "name")], pd.DataFrame({"name": ["甲", "乙", "丙"]}))
+    with ThreadPoolExecutor(1) as builder:
+        sheet.attach(table, book.add_format({"bold": True}), [book.add_format()], builder)
+    sheet.write_string(2, 0, "覆盖")  # the table's second row
     with pytest.raises(ValueError, match="row 3 belongs to the main table"):
         book.close()
