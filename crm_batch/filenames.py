@@ -85,10 +85,11 @@ def unique_names(texts: Iterable[str], *, suffix: str = "", reserve: int = 0,
     """Each distinct text → its safe file name, no two alike even where case is ignored.
 
     Texts collide once cleaned (``张 三`` and ``张_三`` are both ``张_三``; two long notes may share
-    their first 100 characters), and Windows and macOS do not tell ``CON_`` from ``Con_``, so names
-    are compared casefolded. A text whose name is free keeps it, whatever comes before it; the
-    others get ``_2``, ``_3`` … before the suffix, in the order given (``张 三``, ``张_三`` →
-    ``张_三``, ``张_三_2``), their text cut shorter where the number would pass the limits.
+    their first 100 characters), and Windows and macOS do not tell ``CON_`` from ``Con_`` (nor macOS
+    ``é`` from ``e`` + accent), so names are compared casefolded and decomposed. A text whose name
+    is free keeps it, whatever comes before it; the others get ``_2``, ``_3`` … before the suffix,
+    in the order given (``张 三``, ``张_三`` → ``张_三``, ``张_三_2``), their text cut shorter where
+    the number would pass the limits.
     Arguments as for safe_file_name.
     """
     distinct = list(dict.fromkeys(texts))
@@ -96,7 +97,7 @@ def unique_names(texts: Iterable[str], *, suffix: str = "", reserve: int = 0,
     names: dict[str, str] = {}
     taken: set[str] = set()
     for text in distinct:  # first every name that is nobody else's
-        key = wanted[text].casefold()
+        key = _folded(wanted[text])
         if key not in taken:
             names[text] = wanted[text]
             taken.add(key)
@@ -106,11 +107,11 @@ def unique_names(texts: Iterable[str], *, suffix: str = "", reserve: int = 0,
         n = 2
         while True:
             name = safe_file_name(text, suffix=f"_{n}{suffix}", reserve=reserve, fallback=fallback)
-            if name.casefold() not in taken:
+            if _folded(name) not in taken:
                 break
             n += 1
         names[text] = name
-        taken.add(name.casefold())
+        taken.add(_folded(name))
     return {text: names[text] for text in distinct}
 
 
@@ -142,6 +143,11 @@ def numbered_path(path: Path, n: int) -> Path:
 def is_reserved_name(name: str) -> bool:
     """Whether Windows takes ``name`` for a device: ``CON``, ``nul.txt``, ``Com1 .log``, ``LPT¹``."""
     return name.partition(".")[0].rstrip(" .").upper() in _DEVICES
+
+
+def _folded(name: str) -> str:
+    """What case- and normalisation-insensitive file systems compare: Unicode's caseless match."""
+    return unicodedata.normalize("NFD", unicodedata.normalize("NFD", name).casefold())
 
 
 def _clean(text: str) -> str:
