@@ -16,7 +16,8 @@ here is valid on Windows, macOS and Linux:
   MAX_NAME_CHARS characters and MAX_NAME_BYTES bytes of UTF-8 (cut at a character, never before a
   combining mark).
 
-Standard library only: ``cli.py`` and ``report/workbook.py`` both use it.
+Standard library only, at the base of the package: for ``cli.py`` (agent workbooks, via
+unique_names) and ``report/workbook.py`` (staging_names, numbered_path) alike.
 """
 
 from __future__ import annotations
