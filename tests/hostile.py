@@ -524,6 +524,54 @@ def formula_like_names(folder: Path) -> Path:
     ]})
 
 
+# Agent names that no file may be named as they stand (issue 19: a note typed into the agent column
+# killed --per-agent with "File name too long"). Each still owes its agent a workbook of their own;
+# tests/test_filenames.py checks the names made of them one by one.
+NOTE_120 = ("客户说下周六上午带家人来看三号楼的样板间，预算三百万以内，希望是南北通透的三居室，最好靠近地铁站和学校，"
+            "另外问了公积金贷款的额度和首付比例，需要提前准备哪些材料，我答应周五之前回电话确认看房的时间，"
+            "如果周六下雨就改到周日下午两点左右再来看房")
+assert len(NOTE_120) == 120
+HOSTILE_NAMES: dict[str, str] = {
+    "device_con": "CON",
+    "device_con_lower_with_extension": "con.txt",
+    "device_nul_mixed_case_xlsx": "Nul.xlsx",
+    "device_com1": "COM1",
+    "device_lpt9_with_extension": "lpt9.log",
+    "device_space_before_dot": "con .txt",
+    "device_superscript_com": "COM¹",
+    "device_conin": "CONIN$",
+    "dot": ".",
+    "dot_dot": "..",
+    "path_traversal": "../../x",
+    "slashes": "a/b\\c",
+    "forbidden_punctuation": '<>:"|?*',
+    "control_characters": "李\x01娜\x1f\x7f",
+    "trailing_dots_and_spaces": "赵强. . ",
+    "leading_dot_hidden": ".bashrc",
+    "excel_lock_prefix": "~$李娜",
+    "note_120_chinese": NOTE_120,
+    "note_120_chinese_same_start": NOTE_120[:100] + "另一条备注" * 4,
+    "ascii_300": "a" * 300,
+    "emoji_and_combining": "😀👨\u200d👩\u200d👧 Zoë e\u0301",
+    "combining_at_the_cut": "q\u0301" * 150,  # q́ has no composed form: 300 code points
+    "empty": "",
+    "whitespace_only": " \t\u3000 ",
+    "formula": '=HYPERLINK("http://evil.example","点我")',
+    "rtl_override": "\u202egpj.exe",
+    "rtl_marks": "\u200f李娜\u200e",
+    "zero_width_space": "李\u200b娜",
+    "space_inside": "张 三",
+    "underscore_inside": "张_三",
+    "case_variant": "Con",
+}
+
+
+def hostile_agent_names(folder: Path) -> Path:
+    """One customer per hostile agent name, the names written as text (control characters too)."""
+    rows = [[f"客户{n:02d}", f"1370000{n:04d}", name, "2026-10-25"] for n, name in enumerate(HOSTILE_NAMES.values())]
+    return write_xlsx(folder / "奇怪的经纪人.xlsx", {"客户档案": [HEADER, *rows]})
+
+
 def same_name_in_two_folders(folder: Path) -> Path:
     """Each month in its own subfolder, the file always called 客户登记表.xlsx, each with a bad phone."""
     for month in ("十一月", "十二月"):
@@ -560,4 +608,5 @@ HOSTILE: dict[str, Builder] = {
     "zip_bomb": zip_bomb,
     "formula_like_names": formula_like_names,
     "same_name_in_two_folders": same_name_in_two_folders,
+    "hostile_agent_names": hostile_agent_names,
 }
