@@ -1,7 +1,8 @@
 """Command line: options → pipeline.run() → report. The only place that prints or exits.
 
 Exit codes: 0 done (data problems are in the report), 1 ``--check`` found
-data problems, 2 could not run.
+data problems, 2 could not run (a problem the user can fix, said in Chinese),
+3 a bug: its traceback goes to a crash report (错误报告), never to the screen.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from crm_batch.ingest.inputs import discover
 from crm_batch.parallel import executor_for, workers_for
 from crm_batch.rules_config import PRESETS, load_rules
 
-EXIT_OK, EXIT_PROBLEMS, EXIT_FAILED = 0, 1, 2
+EXIT_OK, EXIT_PROBLEMS, EXIT_FAILED, EXIT_BUG = 0, 1, 2, 3
 CHECK_LIST_LIMIT = 50
 
 
@@ -50,7 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
             "  python run.py                       处理 input 文件夹（为空时用 sample_data 示例）\n"
             "  python run.py 登记表.xlsx --week 2026-11-23\n"
             "  python run.py input --check         只检查数据问题，不生成报告\n"
-            "\n退出码：0 完成；1 检查模式发现数据问题；2 无法运行（原因见提示）。"
+            "\n退出码：0 完成；1 检查模式发现数据问题；2 无法运行（原因见提示）；3 程序出错（见错误报告）。"
         ),
     )
     inputs = parser.add_argument_group("输入")
@@ -122,6 +123,16 @@ def main(argv: Sequence[str] | None = None, base_dir: Path | None = None, *, par
     except KeyboardInterrupt:
         print("已中断，没有生成报告。", file=sys.stderr, flush=True)
         return EXIT_FAILED
+    except Exception as exc:  # noqa: BLE001 - a bug: the manager gets one sentence, the maintainer the report
+        from crm_batch.crash import crash_message, write_crash_report
+
+        names: list[Path] = []
+        with contextlib.suppress(Exception):
+            names = discover([Path(p) for p in args.paths])
+        report = write_crash_report(args.out or base_dir / "output", exc, list(sys.argv[1:] if argv is None else argv),
+                                    names)
+        print(crash_message(report), file=sys.stderr, flush=True)
+        return EXIT_BUG
 
 
 def _run(args: argparse.Namespace, base_dir: Path) -> int:

@@ -8,12 +8,12 @@ left undone. No printing here: cli.py tells the manager.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from crm_batch import pipeline
 from crm_batch.errors import OutputNotWritable
+from crm_batch.filenames import STAGING_RESERVE, unique_names
 from crm_batch.history import History
 from crm_batch.pipeline import WeeklyResult
 from crm_batch.report.sheets import agent_workbooks, weekly_tables
@@ -55,13 +55,10 @@ def publish(result: WeeklyResult, out_dir: Path, *, history: History | None, per
 def _agent_books(result: WeeklyResult, folder: Path, published: Published) -> None:
     books = agent_workbooks(result)
     published.agent_folder = folder
-    taken: set[str] = set()
+    # Any text from the agent column makes a valid, bounded file name; 张 三 and 张_三 do not overwrite each other.
+    names = unique_names(books, suffix=".xlsx", reserve=STAGING_RESERVE)
     for agent, tables in books.items():
-        name = re.sub(r'[\\/:*?"<>|\s]+', "_", agent).strip("._") or "未填经纪人"
-        while name.casefold() in taken:  # 张 三 and 张_三 must not overwrite each other
-            name += "_2"
-        taken.add(name.casefold())
         try:
-            published.agent_books[agent] = write_workbook(folder / f"{name}.xlsx", tables)
+            published.agent_books[agent] = write_workbook(folder / names[agent], tables)
         except OutputNotWritable as exc:
             published.agent_failures[agent] = str(exc)

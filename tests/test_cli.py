@@ -497,3 +497,64 @@ def test_a_report_open_in_excel_is_left_alone_and_the_new_one_written_beside_it(
     said = capsys.readouterr().out
     assert "正被打开" in said and beside.name in said
     assert not [p for p in out.iterdir() if p.name.startswith(".")], "no temporary file is left behind"
+
+
+# ---------------------------------------------------------------- a bug is a crash report, not a traceback
+
+
+def test_an_unexpected_failure_leaves_a_crash_report_and_one_chinese_line(office_register, tmp_path, monkeypatch,
+                                                                         capsys):
+    from crm_batch import pipeline
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("内部错误 in the rules")
+
+    monkeypatch.setattr(pipeline, "run", broken)
+    out = tmp_path / "output"
+    assert run_cli(str(office_register), "--out", str(out), base=tmp_path) == 3
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err + captured.out
+    (line,) = captured.err.strip().splitlines()
+    (report,) = out.glob("错误报告_*.txt")
+    assert str(report) in line and "维护本工具的同事" in line
+    text = report.read_text("utf-8-sig")
+    assert "Traceback" in text and "RuntimeError: 内部错误 in the rules" in text
+    assert "客户登记表.xlsx" in text and "王建国" not in text  # file names, never register contents
+    assert not (out / REPORT).exists()
+
+
+def test_an_unexpected_failure_in_a_real_process_shows_no_traceback(office_register, tmp_path):
+    out = tmp_path / "output"
+    code = ("import sys\n"
+            "from crm_batch import pipeline\n"
+            "from crm_batch.cli import main\n"
+            "def broken(*a, **k):\n"
+            "    raise KeyError('x')\n"
+            "pipeline.run = broken\n"
+            "if __name__ == '__main__':\n"
+            f"    sys.exit(main([{str(office_register)!r}, '--out', {str(out)!r}]))\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, encoding="utf-8", cwd=ROOT,
+                          timeout=120)
+    assert done.returncode == 3
+    assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    assert len(list(out.glob("错误报告_*.txt"))) == 1
+
+
+def test_one_agents_workbook_failing_does_not_stop_the_others(office_register, tmp_path, monkeypatch, capsys):
+    from crm_batch import publish
+    from crm_batch.errors import OutputNotWritable
+
+    real = publish.write_workbook
+
+    def failing_for_li_na(path, tables, **kwargs):
+        if path.parent.name == "经纪人" and path.stem == "李娜":
+            raise OutputNotWritable(str(path), "[Errno 28] No space left on device")
+        return real(path, tables, **kwargs)
+
+    monkeypatch.setattr(publish, "write_workbook", failing_for_li_na)
+    out = tmp_path / "output"
+    assert run_cli(str(office_register), "--out", str(out), "--per-agent", base=tmp_path) == 0
+    said = capsys.readouterr().out
+    assert "经纪人“李娜”的工作簿没有生成" in said and "磁盘空间不足" in said
+    assert sorted(p.name for p in (out / "经纪人").glob("*.xlsx")) == ["赵强.xlsx"]
+    assert (out / REPORT).exists()

@@ -419,8 +419,6 @@ def test_names_beginning_with_formula_signs_stay_text(runs):
             assert all(c.data_type in ("s", "n", "d") or c.value is None for c in row)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 19: cli.py and report/workbook.py do not use crm_batch.filenames "
-                                       "yet (File name too long); remove this mark when they do")
 def test_every_hostile_agent_name_gets_a_workbook_of_its_own(tmp_path):
     inbox = tmp_path / "input"
     inbox.mkdir()

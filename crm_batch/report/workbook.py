@@ -36,6 +36,7 @@ import xlsxwriter.worksheet
 from xlsxwriter.utility import xl_col_to_name
 
 from crm_batch.errors import OutputNotWritable
+from crm_batch.filenames import numbered_path, staging_names
 from crm_batch.text import WHITESPACE
 from crm_batch.vocabulary import EXCEL_EPOCH
 
@@ -520,7 +521,7 @@ def _move_into_place(tmp: Path, path: Path) -> Path:
         if not path.exists():
             raise
     for n in range(2, 100):
-        beside = path.with_name(f"{path.stem}（{n}）{path.suffix}")
+        beside = numbered_path(path, n)
         if not beside.exists():
             os.replace(tmp, beside)
             return beside
@@ -557,10 +558,9 @@ def write_workbook(path: Path, tables: list[Table], *, fast: bool = FAST_PATH) -
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OutputNotWritable(str(path.parent), exc.strerror or str(exc)) from None
-    tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp.xlsx")
     # xlsxwriter stages every part of the workbook as a file, with names and phones in it: in a
     # folder of ours beside the report, removed whatever happens, never in the system temp folder.
-    parts = path.with_name(f".{path.stem}.{os.getpid()}.parts")
+    tmp, parts = staging_names(path, os.getpid())
     try:
         parts.mkdir(exist_ok=True)
         # The zip is assembled in memory (a few MB compressed), so a failure leaves no open file behind.
