@@ -28,7 +28,7 @@ MARKER = VENV / "crm_batch-installed.txt"
 NEEDED = ("pandas", "pyarrow", "fastexcel", "openpyxl", "xlsxwriter", "jinja2", "lunar_python")
 # Older versions than these import but behave differently (pandas 3 string semantics).
 MIN_VERSIONS = {"pandas": (3, 0)}
-NEEDED_FOR_TESTS = ("pytest", "hypothesis")
+NEEDED_FOR_TESTS = ("pytest", "hypothesis", "ruff")
 REENTERED = "CRM_BATCH_IN_VENV"
 
 

@@ -66,7 +66,11 @@ CONTACT_ROWS: list[list[Cell]] = [
 @pytest.fixture
 def office_register(tmp_path: Path) -> Path:
     """The hand-built register above, as 客户登记表.xlsx in its own folder."""
-    folder = tmp_path / "input"
+    return write_office_register(tmp_path)
+
+
+def write_office_register(base: Path) -> Path:
+    folder = base / "input"
     folder.mkdir()
     return write_xlsx(
         folder / "客户登记表.xlsx",

@@ -12,7 +12,7 @@ import openpyxl
 import pytest
 
 from crm_batch.cli import main
-from tests.conftest import CONTACT_HEADER, write_xlsx
+from tests.conftest import CONTACT_HEADER, write_office_register, write_xlsx
 
 ROOT = Path(__file__).resolve().parents[1]
 WEEK = "2026-11-23"
@@ -23,10 +23,12 @@ def run_cli(*args: str, base: Path) -> int:
     return main([*args, "--week", WEEK], base_dir=base)
 
 
-@pytest.fixture
-def report(office_register, tmp_path):
-    out = tmp_path / "output"
-    assert run_cli(str(office_register), "--out", str(out), base=tmp_path) == 0
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    """The report on the hand-built register, made once for the tests that only read it."""
+    base = tmp_path_factory.mktemp("report")
+    out = base / "output"
+    assert run_cli(str(write_office_register(base)), "--out", str(out), base=base) == 0
     return openpyxl.load_workbook(out / REPORT)
 
 
@@ -315,6 +317,7 @@ def test_follow_up_log_only_register_derives_customers(tmp_path):
     assert [r[1] for r in book["流失预警"].iter_rows(min_row=2, values_only=True)] == ["张伟"]
 
 
+@pytest.mark.slow
 def test_unreadable_file_exits_2_with_a_chinese_message(tmp_path):
     bad = tmp_path / "坏文件.xlsx"
     bad.write_bytes(b"PK\x03\x04 this is not really a zip archive")
@@ -328,6 +331,7 @@ def test_unreadable_file_exits_2_with_a_chinese_message(tmp_path):
     assert not (tmp_path / "o").exists()
 
 
+@pytest.mark.slow
 def test_run_py_ends_at_once_with_everything_written_and_said(office_register, tmp_path):
     # The entry points end without Python's shutdown (cli.exit_at_once): the report, the week's history
     # and every console line must all be out before that.
@@ -523,6 +527,7 @@ def test_an_unexpected_failure_leaves_a_crash_report_and_one_chinese_line(office
     assert not (out / REPORT).exists()
 
 
+@pytest.mark.slow
 def test_an_unexpected_failure_in_a_real_process_shows_no_traceback(office_register, tmp_path):
     out = tmp_path / "output"
     code = ("import sys\n"

@@ -274,6 +274,7 @@ def test_a_corrupt_history_is_set_aside_and_the_run_goes_on(office_register, tmp
     assert sorted(p.name for p in private_tmp.rglob("*")) == [], "a normal run leaves nothing in the temp folder"
 
 
+@pytest.mark.slow
 def test_a_locked_history_is_skipped_and_the_run_goes_on(office_register, tmp_path, capsys):
     import pandas as pd
 

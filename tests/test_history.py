@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 
 import pandas as pd
+import pytest
 
 from crm_batch.history import History
 
@@ -54,6 +55,7 @@ def test_a_corrupt_file_is_set_aside_and_history_restarts(tmp_path):
     assert len(kept) == 1 and kept[0].read_bytes().startswith(b"this is not a database")
 
 
+@pytest.mark.slow
 def test_a_locked_file_is_skipped_with_a_warning(tmp_path):
     path = tmp_path / "h.sqlite"
     History(path, print).save("2026-W47", snapshot({"K1": "A"}), fines("f1"))

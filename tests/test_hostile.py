@@ -33,6 +33,9 @@ from tests.hostile import (
     good_register,
 )
 
+# The whole corpus runs the real CLI in processes of its own: in CI and the full selftest, not --fast.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[1]
 WEEK = "2026-11-23"
 REPORT = "客户维护周报_2026-W48.xlsx"

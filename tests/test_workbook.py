@@ -176,6 +176,7 @@ def test_cell_values_survive_the_writer_exactly(tmp_path):
     assert ws.max_row == 13
 
 
+@pytest.mark.slow
 def test_a_table_longer_than_excel_allows_ends_with_a_note_not_a_broken_file(tmp_path):
     import numpy as np
     import pandas as pd

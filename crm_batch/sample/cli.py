@@ -7,7 +7,9 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from crm_batch.sample import PRESETS, PROFILES, OfficeLogSize, generate
+from crm_batch.sample.generator import PROFILES, generate
+from crm_batch.sample.office_log import OfficeLogSize
+from crm_batch.sample.vocab import PRESETS
 
 _LOG = OfficeLogSize()
 
