@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 REGISTER_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv")
 CSV_ENCODINGS = ("utf-8-sig", "gb18030")  # what the generator and Chinese teams write
 # The real writer's options: register text stays text.
-WORKERS = 2  # crm_batch.parallel.WORKERS: the full job's worker processes, when it starts them
+WORKERS = 1  # crm_batch.parallel.PROCESSES - 1: the full job's worker process, when it starts one
 WRITER_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
 
 
@@ -296,9 +296,8 @@ def peak_rss_kib() -> int | None:
         import resource
     except ImportError:  # Windows
         return None
-    # The job's worker processes (crm_batch.parallel) are children; the system reports the largest
-    # child's peak, so it is counted once per worker and added to ours: an upper bound on what all
-    # of them held at once, never an under-count.
+    # The job's worker process (crm_batch.parallel) is a child: its peak is added to ours. That is an
+    # upper bound on what both held at once, never an under-count.
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     peak = own + WORKERS * child

@@ -19,7 +19,7 @@ from pathlib import Path
 from crm_batch.calendar import PlanWeek
 from crm_batch.errors import CrmBatchError, NoInput
 from crm_batch.ingest.inputs import discover
-from crm_batch.parallel import executor_for, workers_for
+from crm_batch.parallel import executor_for, processes_for
 from crm_batch.rules_config import PRESETS, load_rules
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_FAILED, EXIT_BUG = 0, 1, 2, 3
@@ -71,7 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     options.add_argument("--check", action="store_true",
                          help="只检查：显示列映射和数据问题，不生成报告；发现问题时退出码为 1")
     options.add_argument("--processes", choices=("auto", "1", "2"), default="auto", metavar="进程数",
-                         help="同时使用几个进程：auto 按登记表大小自动选择（默认），1 只用一个进程，2 另开两个工作进程")
+                         help="同时使用几个进程：auto 按登记表大小自动选择（默认），1 只用一个进程，2 另开一个工作进程")
     return parser
 
 
@@ -140,8 +140,8 @@ def _run(args: argparse.Namespace, base_dir: Path) -> int:
     team_rules = args.rules or (base_dir / "rules.toml" if (base_dir / "rules.toml").is_file() else None)
     inputs = list(args.paths) if args.paths else default_inputs(base_dir)
     inputs = [Path(p) for p in inputs]
-    # Workers start before pandas is loaded here (checking the rules loads it), so all load it at once.
-    with executor_for(workers_for(_size_of(inputs), args.processes)) as executor:
+    # A worker starts before pandas is loaded here (checking the rules loads it), so both load it at once.
+    with executor_for(processes_for(_size_of(inputs), args.processes)) as executor:
         rules = load_rules(args.preset, team_rules)
         from crm_batch import pipeline
         from crm_batch.history import FILE_NAME as HISTORY_FILE

@@ -7,8 +7,12 @@ the profiles, not this week's actions). ``pipeline.run`` submits them to a
 
 - ``INLINE`` runs each task at once, in this process: the default, for tests,
   small registers and very large ones (two processes would double the memory);
-- ``executor_for(2)`` is a ``ProcessPoolExecutor`` of spawned workers, shut down
-  by its context manager however the job ends.
+- ``executor_for(2)``: two processes in all, this one and a ``ProcessPoolExecutor``
+  with one spawned worker, shut down by its context manager however the job ends.
+  The worker reads the largest sheets while this process reads the smallest, and
+  audits last week while this process plans the week. One worker, not two: on the
+  two cores of a manager's PC a third Python costs more (its start-up competes
+  with ours, ~0.3 s at 10,000 customers) than it gives back.
 
 Every task is a plain function of picklable arguments and gives the same result
 wherever it runs, so the report does not depend on the choice. A worker that
@@ -37,7 +41,7 @@ MIN_INPUT_BYTES = 1_000_000
 # the audit) add about as much memory again as the job itself: 100,000 customers (37 MB) peaked
 # at ~3 GB with a second process, against 1.2 GB alone. A big register runs in one process.
 MAX_INPUT_BYTES = 16_000_000
-WORKERS = 2
+PROCESSES = 2  # this process and one worker
 # What a worker process cannot do: start (no processes allowed here), or finish (it died).
 _WORKER_FAILURES = (BrokenProcessPool, OSError, RuntimeError)
 
@@ -57,13 +61,13 @@ class InlineExecutor(Executor):
 INLINE = InlineExecutor()
 
 
-def workers_for(input_bytes: int, setting: str = "auto") -> int:
-    """How many worker processes pay for themselves on registers of this many bytes (1 = none)."""
+def processes_for(input_bytes: int, setting: str = "auto") -> int:
+    """How many processes pay for themselves on registers of this many bytes (1 = this one alone)."""
     if setting != "auto":
         return max(1, int(setting))
     if (os.cpu_count() or 1) < 2:
         return 1
-    return WORKERS if MIN_INPUT_BYTES <= input_bytes <= MAX_INPUT_BYTES else 1
+    return PROCESSES if MIN_INPUT_BYTES <= input_bytes <= MAX_INPUT_BYTES else 1
 
 
 def _start_worker() -> None:
@@ -96,10 +100,11 @@ def process_pool(workers: int) -> ProcessPoolExecutor | None:
 
 
 @contextlib.contextmanager
-def executor_for(workers: int) -> Iterator[Executor]:
-    """The executor of a run: INLINE for one process, else a process pool that is shut down on the
-    way out; after an error or Ctrl-C, tasks not yet started are cancelled."""
-    pool = process_pool(workers) if workers > 1 else None
+def executor_for(processes: int) -> Iterator[Executor]:
+    """The executor of a run of this many processes: INLINE for one, else a pool of the workers
+    beside this process, shut down on the way out; after an error or Ctrl-C, tasks not yet started
+    are cancelled."""
+    pool = process_pool(processes - 1) if processes > 1 else None
     if pool is None:
         yield INLINE
         return

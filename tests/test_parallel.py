@@ -17,7 +17,7 @@ import pytest
 from crm_batch import parallel
 from crm_batch.cli import main
 from crm_batch.errors import RegisterUnreadable
-from crm_batch.parallel import INLINE, executor_for, outcome, submit, workers_for
+from crm_batch.parallel import INLINE, executor_for, outcome, processes_for, submit
 from crm_batch.sample import generate
 
 WEEK = "2026-11-23"
@@ -64,16 +64,16 @@ def test_inline_runs_a_task_at_once_and_keeps_its_error_for_the_result():
 
 
 @pytest.mark.parametrize(("size", "setting", "cores", "expected"), [
-    (parallel.MIN_INPUT_BYTES, "auto", 2, 2),
+    (parallel.MIN_INPUT_BYTES, "auto", 2, 2),  # this process and one worker
     (parallel.MIN_INPUT_BYTES - 1, "auto", 2, 1),  # a small register: starting workers costs more
     (parallel.MAX_INPUT_BYTES + 1, "auto", 2, 1),  # a huge one: two processes would double the memory
     (10**7, "auto", 1, 1),  # one core
     (10, "2", 1, 2),  # asked for
     (10**7, "1", 8, 1),
 ], ids=["medium", "small", "huge", "one-core", "asked-two", "asked-one"])
-def test_how_many_workers(monkeypatch, size, setting, cores, expected):
+def test_how_many_processes(monkeypatch, size, setting, cores, expected):
     monkeypatch.setattr(os, "cpu_count", lambda: cores)
-    assert workers_for(size, setting) == expected
+    assert processes_for(size, setting) == expected
 
 
 @pytest.mark.slow
@@ -135,7 +135,9 @@ def test_the_workers_read_sheets_and_audit(big_register, monkeypatch):
     with executor_for(2) as pool:
         result = pipeline.run([big_register], week, load_rules("real_estate", None), executor=pool)
     sources = [s for path in sorted(big_register.iterdir()) for s in sheet_sources(path, max_unpacked_mb=100)]
-    assert "audit_week" in ran and ran.count("read_source") == len(sources) == 6  # 4 sheets, a card, a log
+    assert len(sources) == 6  # 4 sheets, a card, a log
+    # The worker takes the largest sheets, this process the smallest; the worker audits last week.
+    assert "audit_week" in ran and 1 <= ran.count("read_source") < len(sources)
     assert len(result.fines) > 0
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from concurrent.futures import Executor
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -76,18 +76,35 @@ def read_registers(
             register_file.problem = exc.reason
             continue
         waiting.extend((source, register_file, at) for at, source in enumerate(sources))
-    futures = {}
-    for source, register_file, at in sorted(waiting, key=lambda w: w[0].size, reverse=True):
-        futures[(register_file.label, at)] = (source, submit(executor, read_source, source, rules, reference))
-    for source, register_file, at in waiting:
+    futures = _read_all([w[0] for w in waiting], rules, reference, executor)
+    for (source, register_file, _at), future in zip(waiting, futures, strict=True):
         if register_file.problem is not None:
             continue
-        source, future = futures[(register_file.label, at)]
         try:
             register_file.sheets.append(outcome(future, read_source, source, rules, reference))
         except RegisterUnreadable as exc:  # one sheet that cannot be loaded: the archive is damaged
             register_file.problem, register_file.sheets = exc.reason, []
     return assemble(files, progress)
+
+
+def _read_all(sources: list[SheetSource], rules: Rules, reference: dt.date, executor: Executor) -> list[Future[Sheet]]:
+    """Each source read, as a future in the sources' order.
+
+    The executor takes the largest source left whenever it has none in hand, and this process
+    reads the smallest left meanwhile, until they meet: with a worker process both cores read,
+    and the two finish about together. With the inline executor every source is read here.
+    """
+    order = sorted(range(len(sources)), key=lambda i: sources[i].size)  # smallest … largest
+    futures: dict[int, Future[Sheet]] = {}
+    handed: Future[Sheet] | None = None
+    while order:
+        if handed is None or handed.done():
+            at = order.pop()
+            handed = futures[at] = submit(executor, read_source, sources[at], rules, reference)
+        if order:
+            at = order.pop(0)
+            futures[at] = INLINE.submit(read_source, sources[at], rules, reference)
+    return [futures[i] for i in range(len(sources))]
 
 
 def assemble(files: list[RegisterFile], progress: Progress | None = None) -> Register:
