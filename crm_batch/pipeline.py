@@ -25,6 +25,7 @@ from crm_batch.rules.completeness import assess_completeness, derive_stage
 from crm_batch.rules.compliance import compliance_summary, kpis
 from crm_batch.rules.grading import grade_intent, referral_tier
 from crm_batch.rules.lifecycle import lifecycle
+from crm_batch.rules.office_words import office_status
 from crm_batch.rules.penalties import assess_fines
 from crm_batch.rules_config import Rules
 
@@ -73,6 +74,7 @@ def run(
         progress("计算意向等级 …")
     profiles = profiles.join(grade_intent(register.customers, register.contacts, rules))
     profiles = profiles.join(referral_tier(register.customers, rules))
+    profiles = profiles.join(office_status(register.customers, register.contacts, rules))
     profiles = profiles.join(contact_cadence(register.customers, register.contacts, profiles, week.today, rules))
     if progress:
         progress("检查流失预警 …")

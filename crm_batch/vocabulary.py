@@ -25,3 +25,8 @@ NO_AGENT = "（未填经纪人）"
 # Excel's day 0: serial n is EXCEL_EPOCH + n days for every date from 1900-03-01 on (before it,
 # Excel counts a 1900-02-29 that never was).
 EXCEL_EPOCH = dt.date(1899, 12, 30)
+
+# What the office's own words say about a customer (rules/office_words.py).
+INVALID_LEAD = "无效线索"
+PROBABLE_DEAL = "疑似成交"
+PROPOSED_LOST = "建议战败"

@@ -114,6 +114,7 @@ def _derive_customers(log: pd.DataFrame) -> pd.DataFrame:
         "phone": latest["phone"],
         "agent": latest["agent"],
         "grade": latest["grade"] if "grade" in latest else pd.NA,
+        "grade_written": latest["grade_written"] if "grade_written" in latest else pd.NA,
         "registered_at": first["contact_at"],
         "_file": first["_file"],
         "_sheet": first["_sheet"],
