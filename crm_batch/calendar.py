@@ -6,6 +6,9 @@ import datetime as dt
 from dataclasses import dataclass
 
 WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
+# Run on this weekday or later, the default plan is next week: by Friday the week is nearly done, and
+# the manager is preparing Monday's hand-out.
+NEXT_WEEK_FROM = 4  # Friday
 
 
 @dataclass(frozen=True)
@@ -18,6 +21,25 @@ class PlanWeek:
     @classmethod
     def containing(cls, day: dt.date) -> PlanWeek:
         return cls(day - dt.timedelta(days=day.weekday()), day)
+
+    @classmethod
+    def for_run(cls, today: dt.date) -> PlanWeek:
+        """The default plan week of a run on ``today``: this week until Thursday, next week from Friday.
+
+        Within this week, actions start on ``today``, never on days already past.
+        """
+        if today.weekday() >= NEXT_WEEK_FROM:
+            return cls(today + dt.timedelta(days=7 - today.weekday()))
+        return cls.containing(today)
+
+    def why(self, today: dt.date) -> str:
+        """How the plan week was chosen for a run on ``today``, for the console and 总览."""
+        if self.monday > today:
+            day = WEEKDAYS[today.weekday()]
+            return f"今天是{day}，默认安排下周；要安排本周剩下的几天，请加 --week {today:%Y-%m-%d}"
+        if self.today > self.monday:
+            return f"从今天（{WEEKDAYS[self.today.weekday()]}）起安排，已过去的几天不再安排"
+        return "整周安排"
 
     @property
     def today(self) -> dt.date:

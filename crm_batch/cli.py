@@ -60,7 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
     options = parser.add_argument_group("选项")
     options.add_argument("-h", "--help", action="help", help="显示本帮助并退出")
     options.add_argument("--week", metavar="日期", type=_parse_week,
-                         help="计划周里的任意一天，如 2026-11-23（默认今天）；报告按该日所在的周一至周日")
+                         help="计划周里的任意一天，如 2026-11-23；报告按该日所在的周一至周日，行动从该日起安排"
+                              "（默认：周一至周四运行时为本周、从今天起，周五至周日运行时为下周）")
     options.add_argument("--out", metavar="文件夹", type=Path, help="报告输出文件夹（默认 output）")
     options.add_argument("--rules", metavar="文件", type=Path,
                          help="团队规则文件 rules.toml（默认使用 run.py 旁边的 rules.toml，如有）")
@@ -147,8 +148,11 @@ def _run(args: argparse.Namespace, base_dir: Path) -> int:
         from crm_batch.history import FILE_NAME as HISTORY_FILE
         from crm_batch.history import History
 
-        week = PlanWeek.containing(args.week or pipeline.today())
+        today = pipeline.today()
+        week = PlanWeek.containing(args.week) if args.week else PlanWeek.for_run(today)
         _say(f"客户维护周报 · 计划周 {week.describe()} · 规则：{rules.preset_label}")
+        if not args.week:
+            _say(f"  {week.why(today)}。")
         _say("输入：" + "、".join(str(p) for p in inputs))
         out_dir = args.out or base_dir / "output"
         # --check writes nothing, history included; otherwise earlier weeks decide repeat fines and grade drops.
