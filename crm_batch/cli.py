@@ -226,7 +226,10 @@ def _print_check(mapping, problems) -> None:  # noqa: ANN001 - DataFrames
         _say(f"  {file} / {sheet}（{role}，表头在第 {group['表头行'].iloc[0]} 行）")
         header = group["原表头"]
         used = group["对应字段"] != "（忽略）"
-        _say("    " + "；".join(f"{h} → {f}" for h, f in zip(header[used], group["对应字段"][used], strict=True)))
+        how = group["识别方式"].where(group["识别方式"].isin(["关键词", "按内容"]), "")
+        how = ("（" + how + "）").where(how != "", "")
+        _say("    " + "；".join(f"{h} → {f}{w}" for h, f, w in zip(header[used], group["对应字段"][used], how[used],
+                                                                     strict=True)))
         if (~used).any():
             ignored = zip(header[~used], group["说明"][~used], strict=True)
             _say("    忽略：" + "；".join(f"{h}（{n}）" for h, n in ignored))

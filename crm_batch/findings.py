@@ -28,6 +28,10 @@ TEMPLATES: dict[str, Template] = {
     "sheet-unrecognised": Template("工作表的用途无法识别（{detail}）", "跳过该工作表，未作猜测"),
     "sheet-no-rows": Template("工作表只有表头，没有数据行", "跳过该工作表"),
     "header-duplicate": Template("两列都对应“{field}”（{detail}）", "以第一列为准，其空白处用另一列补上"),
+    "header-weaker": Template("两列都对应同一项（{detail}）", "只读表头更明确的那一列，另一列未读入"),
+    "header-contradicted": Template(
+        "表头与内容不符：{detail}", "该列未读入；若确是这一项，请核对内容，或在 rules.toml 的 [headers_extra] 里写明"),
+    "header-contradicted-kept": Template("表头与内容不符：{detail}", "按团队设置照常读入，请核对这一列"),
     "footer-row": Template("表尾说明行，不是客户", "跳过该行"),
     "header-repeated": Template("表格中间的标题行或重复的表头", "跳过该行"),
     "row-shifted": Template("整行疑似错位一列（{detail}）", "该行未采用，请核对原表后改正"),

@@ -29,12 +29,75 @@ def matcher(rules):
         ("跟进时间", "contact_at"),
         ("下次跟进时间", "next_contact_at"),
         ("顾客姓名", "name"),
-        ("ＡＢ客户编号", None),
     ],
     ids=lambda v: repr(v),
 )
 def test_header_synonyms(matcher, header, field):
-    assert matcher.match(header).field == field
+    match = matcher.match(header)
+    assert (match.field, match.how) == (field, "同义词")
+
+
+@pytest.mark.parametrize(
+    ("header", "field"),
+    [
+        ("ＡＢ客户编号", "customer_id"),  # not a synonym, but it says 编号
+        ("联系手机", "phone"),
+        ("常用手机(必填)", "phone"),
+        ("TEL", "phone"),
+        ("所属顾问", "agent"),
+        ("对接销售", "agent"),
+        ("经办人", "agent"),
+        ("首访日期", "registered_at"),
+        ("首次来电/来访", "registered_at"),
+        ("沟通日期", "contact_at"),
+        ("最近跟进", "contact_at"),
+        ("下次联系日期", "next_contact_at"),  # not the contact date: 下次 rules it out
+        ("预约回访", "next_contact_at"),
+        ("沟通形式", "method"),
+        ("联系渠道", "method"),  # a method, though 渠道 alone would be a source
+        ("来源渠道说明", "source"),
+        ("转介绍带访量", "referred_visits"),  # the seeds' own word (seed 004)
+        ("老带新到访数", "referred_visits"),
+        ("转介绍成交数", "referred_signups"),
+        ("关系亲密程度", "relationship"),
+        ("客户称呼", "name"),
+        ("沟通记录", "content"),
+        ("备注/沟通记录", "content"),  # 沟通记录 says more than 备注
+        ("意向(ABCD)", "grade"),
+        ("农历生日", "birthday"),
+    ],
+    ids=lambda v: repr(v),
+)
+def test_header_keywords(matcher, header, field):
+    match = matcher.match(header)
+    assert (match.field, match.how) == (field, "关键词")
+
+
+@pytest.mark.parametrize(
+    ("header", "why"),
+    [
+        ("顾问手机", "员工电话"),
+        ("经办人电话", "不是客户的联系电话"),
+        ("销售联系电话", "不是客户的联系电话"),
+        ("来访人数", "人数"),
+        ("身份证号码", "不是客户的联系电话"),
+        ("这一列请填写客户的电话，谢谢", "未识别"),  # a sentence is not a header
+        ("工作及收入", "无法确定"),
+    ],
+    ids=lambda v: repr(v),
+)
+def test_keywords_keep_the_look_alikes_out(matcher, header, why):
+    match = matcher.match(header)
+    assert match.field is None and why in match.note, match
+
+
+def test_a_team_setting_wins_and_says_so(tmp_path):
+    from crm_batch.rules_config import load_rules
+
+    team = tmp_path / "rules.toml"
+    team.write_text('[headers_extra]\nagent = ["联系人"]\n', encoding="utf-8")
+    match = HeaderMatcher(load_rules(rules_file=team)).match("联系人")
+    assert (match.field, match.how) == ("agent", "团队设置")
 
 
 @pytest.mark.parametrize(

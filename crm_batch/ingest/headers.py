@@ -3,8 +3,17 @@
 Real sheets put a title row, blank rows or merged group labels above the
 header, write notes into header cells (``客户姓名(必填)``, ``性别\\n(先生/女士)``,
 ``意向等级：H（一周内）、A…``) and keep look-alike columns (``负责人联系电话`` is
-a staff phone). Matching is exact after cleaning, so a look-alike never
-slips in by substring; anything not matched is reported as ignored.
+a staff phone). A header is matched in tiers, and each match says how it was
+made (识别方式), so a manager can see and correct every guess:
+
+1. the team's own spellings (``[headers_extra]``, 团队设置), then the preset's
+   synonyms (``[headers]``, 同义词), exact after cleaning;
+2. keyword rules (``[header_keywords]``, 关键词): a header containing a field's
+   word and none of its exclusions — 客户手机 is a phone, 顾问手机 is not;
+3. the column's content (按内容, crm_batch/ingest/profile.py) confirms a match
+   or decides a column no header rule knows.
+
+Anything not matched is reported as ignored, with the reason.
 """
 
 from __future__ import annotations
@@ -59,27 +68,54 @@ def _ordinal_number(word: str) -> int | None:
     return 1 if stem in ("初", "首", "头") else _cn_number(stem)
 
 
+# 识别方式: how a column was matched, strongest first.
+TEAM, SYNONYM, KEYWORD, CONTENT = "团队设置", "同义词", "关键词", "按内容"
+STRENGTH = {TEAM: 400, SYNONYM: 300, KEYWORD: 100, CONTENT: 50}
+# Longer than this (or written as a sentence), a cell is text, not a header to read keywords in.
+MAX_KEYWORD_HEADER = 16
+_SENTENCE = re.compile(r"[，。；！？,;!?]")
+
+
 @dataclass(frozen=True)
 class Match:
-    """What one header cell means: a field (maybe within a card group), or why it is ignored."""
+    """What one header cell means: a field (maybe within a card group), or why it is ignored.
+
+    ``how`` is the tier that matched (团队设置 / 同义词 / 关键词 / 按内容); ``strength`` ranks
+    two columns claiming one field: the higher tier, then the longer keyword, wins.
+    """
 
     field: str | None
     group: int | None = None
     note: str = ""
+    how: str = ""
+    strength: int = 0
+    guessable: bool = False  # no header rule knows it (or its content said otherwise): its content may decide
 
 
 class HeaderMatcher:
     """Maps header text to fields using the rules' synonym tables."""
 
     def __init__(self, rules: Rules) -> None:
-        self.lookup: dict[str, str] = {}
         # A team's own spellings win over the preset's (联系人 may mean the agent in their sheets).
+        self.team: dict[str, str] = {}
         for field, words in rules["headers_extra"].items():
             for word in words:
-                self.lookup.setdefault(clean_header(word), field)
+                self.team.setdefault(clean_header(word), field)
+        self.lookup: dict[str, str] = {}
         for field, words in rules["headers"].items():
             for word in [FIELDS[field].label, *words]:
                 self.lookup.setdefault(clean_header(word), field)
+        # Keyword rules: per field, alternatives (each a tuple of parts that must all appear) and exclusions.
+        self.keywords = [
+            (field, [tuple(clean_header(p) for p in word.split("+")) for word in rule["words"]],
+             [clean_header(w) for w in rule["except"]])
+            for field, rule in rules["header_keywords"].items()
+        ]
+        # Most cells a header search reads are data (names, phones, dates) holding no keyword at all.
+        parts = sorted({p for _, alternatives, _ in self.keywords for parts in alternatives for p in parts if p},
+                       key=len, reverse=True)
+        self._any_keyword = re.compile("|".join(map(re.escape, parts))) if parts else None
+        self._seen: dict[tuple[str, bool], Match] = {}
         self.ignore = {
             clean_header(word): reason
             for reason, words in rules["headers_ignore"].items()
@@ -96,51 +132,106 @@ class HeaderMatcher:
         )
 
     def group_of(self, text: str) -> tuple[int, str] | None:
-        """``初次日期`` → (1, ``日期``); ``第3次`` → (3, ``""``); else None."""
+        """``初次日期`` → (1, ``日期``); ``第3次`` → (3, ``""``); ``初次跟进日`` → (1, ``日``); else None."""
         found = self._ordinal.match(text)
         if not found:
             return None
         number = _cn_number(found.group(1)) if found.group(1) else self.ordinal_index[found.group(2)]
         return (number, found.group(3)) if number else None
 
-    def match(self, header: object) -> Match:
-        found = self._match(clean_header(header))
+    def _in_group(self, text: str, rest: str) -> Match:
+        """What a card group's sub-column means: ``rest`` as read, else with the verb the ordinal
+        swallowed (二次回访方式 → 回访方式); a bare 日期/时间/日 is the contact's own date."""
+        if rest in ("", "日期", "时间", "日"):
+            return Match("contact_at", how=SYNONYM, strength=STRENGTH[SYNONYM])
+        found = self._match(rest)
+        if found.field is None:
+            ordinal = self._ordinal.match(text)
+            after = text[ordinal.end(2) if ordinal.group(2) else ordinal.end(1) + 1:]  # after 初次 / 第3次
+            if after != rest:
+                found = self._match(after)
+        return found
+
+    def match(self, header: object, *, groups: bool = True) -> Match:
+        """What a header cell means. ``groups=False``: 首次/二次… are words, not a card's groups."""
+        key = (str(header), groups)
+        if key not in self._seen:
+            self._seen[key] = self._match_header(header, groups)
+        return self._seen[key]
+
+    def _match_header(self, header: object, groups: bool) -> Match:
+        found = self._match(clean_header(header), groups)
         if found.field is None and isinstance(header, str) and "\n" in header.strip():
             # 意向等级\nA:一周内…: the legend sits on the lines below the name.
-            first_line = self._match(clean_header(header.strip().split("\n", 1)[0]))
+            first_line = self._match(clean_header(header.strip().split("\n", 1)[0]), groups)
             if first_line.field:
                 return first_line
         return found
 
-    def _match(self, text: str) -> Match:
+    def _match(self, text: str, groups: bool = True) -> Match:
         if not text:
             return Match(None, note="空表头")
+        team = self._exact(text, self.team)
+        if team:
+            return Match(team, how=TEAM, strength=STRENGTH[TEAM])
         if text in self.ignore:
             return Match(None, note=self.ignore[text])
-        plain = self._plain(text)
+        plain = self._exact(text, self.lookup)
         if plain:
-            return Match(plain)
-        grouped = self.group_of(text)
+            return Match(plain, how=SYNONYM, strength=STRENGTH[SYNONYM])
+        grouped = self.group_of(text) if groups else None
         if grouped:
             number, rest = grouped
-            # Inside a group a bare 日期/时间 is the contact's own date.
-            field = "contact_at" if rest in ("", "日期", "时间") else self._plain(rest)
-            field = _CARD_FIELD_FOR.get(field, field)
+            found = self._in_group(text, rest)
+            field = _CARD_FIELD_FOR.get(found.field, found.field)
             if field in CARD_GROUP_FIELDS:
-                return Match(field, number)
+                return Match(field, number, how=found.how, strength=found.strength)
+            whole = self._by_keyword(text)  # 首次到访日期 is a date of its own, not a card's first group
+            if whole.field:
+                return whole
             return Match(None, number, note="跟进卡里的列，未认出其含义")
         if any(w in text for w in self.staff_words) and any(w in text for w in self.phone_words):
             return Match(None, note="员工电话，不是客户电话")
-        return Match(None, note="未识别的列")
+        return self._by_keyword(text)
 
-    def _plain(self, text: str) -> str | None:
-        if text in self.lookup:
-            return self.lookup[text]
+    def _exact(self, text: str, table: dict[str, str]) -> str | None:
+        if text in table:
+            return table[text]
         for prefix in self.prefixes:
             rest = text.removeprefix(prefix)
-            if rest != text and rest in self.lookup:
-                return self.lookup[rest]
+            if rest != text and rest in table:
+                return table[rest]
         return None
+
+    def _by_keyword(self, text: str) -> Match:
+        """Tier 2: the field whose keyword the header holds (none of its exclusions); the longest wins."""
+        if len(text) > MAX_KEYWORD_HEADER or _SENTENCE.search(text) or not (
+                self._any_keyword and self._any_keyword.search(text)):
+            return Match(None, note="未识别的列", guessable=True)
+        scores: dict[str, int] = {}
+        excluded: list[tuple[str, str]] = []  # (field, the word that ruled it out)
+        for field, alternatives, exclusions in self.keywords:
+            # Every keyword the header holds adds its length: 来源渠道 says "source" twice.
+            score = sum(sum(map(len, parts)) for parts in alternatives if all(p in text for p in parts))
+            if not score:
+                continue
+            hit = next((word for word in exclusions if word and word in text), None)
+            if hit:
+                excluded.append((field, hit))
+            else:
+                scores[field] = score
+        if not scores:
+            if excluded:  # 经办人电话: looks like a phone, but a staff member's
+                field, word = excluded[0]
+                return Match(None, note=f"含“{word}”，不是客户的{FIELDS[field].label}")
+            return Match(None, note="未识别的列", guessable=True)
+        best = max(scores.values())
+        fields = [f for f, score in scores.items() if score == best]
+        if len(fields) > 1:
+            names = "”或“".join(FIELDS[f].label for f in fields)
+            return Match(None, note=f"可能是“{names}”，无法确定；请在规则文件 [headers_extra] 里写明",
+                         guessable=True)
+        return Match(fields[0], how=KEYWORD, strength=STRENGTH[KEYWORD] + best)
 
 
 @dataclass(frozen=True)
@@ -159,6 +250,15 @@ class HeaderLayout:
     @property
     def has_groups(self) -> bool:
         return any(m.group is not None and m.field for m in self.matches.values())
+
+
+def calendar_in_header(header: str) -> str:
+    """农历 or 公历 when a birthday header names its calendar (生日(农历), 阳历生日), else ""."""
+    if re.search("农历|阴历|旧历", header):
+        return "农历"
+    if re.search("公历|阳历|新历", header):
+        return "公历"
+    return ""
 
 
 def _row_texts(cells: pd.DataFrame, row: int) -> dict[int, str]:
@@ -191,7 +291,11 @@ def find_header(cells: pd.DataFrame, matcher: HeaderMatcher, scan_rows: int, min
         if col not in labels and matcher.match(text).field and below_header[col].notna().any():
             labels[col] = text
     header_rows = (best_row - 1, best_row) if any(c not in row_texts for c in labels) else (best_row,)
-    return HeaderLayout(header_rows, best_row + 1, labels, {c: matcher.match(t) for c, t in labels.items()})
+    matches = {c: matcher.match(t) for c, t in labels.items()}
+    if len({m.group for m in matches.values() if m.group is not None}) == 1:
+        # One "group" is no card: 首次到访日期 is a column of its own.
+        matches = {c: matcher.match(labels[c], groups=False) if m.group is not None else m for c, m in matches.items()}
+    return HeaderLayout(header_rows, best_row + 1, labels, matches)
 
 
 def _is_group_row(texts: dict[int, str], matcher: HeaderMatcher) -> bool:
@@ -215,10 +319,10 @@ def _two_row_layout(
         if current_group is not None and sub_text is not None:
             labels[col] = f"{current_group} | {sub_text}"
             matches[col] = matcher.match(clean_header(current_group) + clean_header(sub_text))
-        elif sub_text is not None:
+        elif sub_text is not None:  # a column of its own beside the groups: 首次接触日期 is no group
             labels[col] = sub_text
-            matches[col] = matcher.match(sub_text)
+            matches[col] = matcher.match(sub_text, groups=False)
         elif top_text is not None:
             labels[col] = top_text
-            matches[col] = matcher.match(top_text)
+            matches[col] = matcher.match(top_text, groups=False)
     return HeaderLayout((top, top + 1), data_start, labels, matches)

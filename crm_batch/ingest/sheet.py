@@ -24,7 +24,8 @@ from crm_batch.fields import CARD_GROUP_FIELDS, FIELDS, IDENTITY_FIELDS, ROLE_LA
 from crm_batch.findings import Findings
 from crm_batch.ingest import normalise as norm
 from crm_batch.ingest.files import EXCEL_ERRORS, RawSheet, SheetSource, load_sheet
-from crm_batch.ingest.headers import HeaderLayout, HeaderMatcher, clean_header, find_header
+from crm_batch.ingest.headers import HeaderLayout, HeaderMatcher, calendar_in_header, clean_header, find_header
+from crm_batch.ingest.profile import refine
 from crm_batch.rules_config import Rules
 from crm_batch.text import WHITESPACE, clean_text, per_value, regex_text
 
@@ -80,6 +81,15 @@ def read_sheet(raw: RawSheet, matcher: HeaderMatcher, rules: Rules, reference: d
         return sheet
     ingest = rules.ingest
     layout = find_header(cells, matcher, ingest["header_scan_rows"], ingest["min_header_fields"])
+    if layout is not None:
+        # Tier 3: the columns' content confirms the header matches, or decides the columns no rule knows.
+        data = cells.iloc[layout.data_start:][non_empty.iloc[layout.data_start:]]
+        sheet_reference = pd.Timestamp(_title_reference(cells, layout, reference))
+        layout, problems = refine(layout, data, rules, sheet_reference,
+                                  lambda col: _column_letter(col + raw.first_column))
+        for slug, col, detail in problems:
+            findings.add(slug, file=raw.file, sheet=raw.sheet, row=layout.header_rows[-1] + 1,
+                         field=" ".join(layout.labels[col].split()), detail=detail)
     role = _decide_role(layout) if layout else None
     if role is Role.CUSTOMERS and _reads_like_a_log(cells.iloc[layout.data_start:], layout,
                                                     ingest["log_repeat_share"]):
@@ -130,8 +140,7 @@ def read_sheet(raw: RawSheet, matcher: HeaderMatcher, rules: Rules, reference: d
     columns = {k: v[keep] for k, v in columns.items()}
     excel_rows = excel_rows[keep]
 
-    sheet_reference = _title_reference(cells, layout, reference)
-    frame = _normalise_columns(columns, rules, sheet_reference, findings, loc, excel_rows)
+    frame = _normalise_columns(columns, rules, sheet_reference.date(), findings, loc, excel_rows)
     frame["_file"], frame["_sheet"], frame["_row"] = raw.file, raw.sheet, excel_rows
     frame["_role"] = role.value
 
@@ -219,6 +228,7 @@ def _mapping_frame(sheet: RawSheet, layout: HeaderLayout, role: Role | None) -> 
             "列": _column_letter(col + sheet.first_column),
             "原表头": " ".join(layout.labels[col].split()),  # 进店或来\n电时间 on one line
             "对应字段": target,
+            "识别方式": match.how if match.field else "",
             "说明": note,
         })
     return pd.DataFrame(rows)
@@ -234,6 +244,7 @@ def _unlabelled_frame(sheet: RawSheet, layout: HeaderLayout, role: Role, columns
         "列": [_column_letter(c + sheet.first_column) for c in columns],
         "原表头": "",
         "对应字段": "（忽略）",
+        "识别方式": "",
         "说明": "这一列有数据但没有表头（可能是合并单元格的右半边），未读取；请给它写上表头",
     })
 
@@ -310,24 +321,42 @@ _OUTER_SEPARATORS = re.compile(r"^( \| )+|( \| )+$")
 def _mapped_columns(
     sheet: RawSheet, layout: HeaderLayout, findings: Findings, body: pd.DataFrame, excel_rows: pd.Series
 ) -> dict[object, pd.Series]:
-    """Raw text per field; a card group's field is keyed (field, group). Duplicates coalesce."""
+    """Raw text per field; a card group's field is keyed (field, group). Duplicates coalesce.
+
+    A header that names its calendar (生日(农历), 阳历生日) says how its birthdays are written: a
+    生日类型 is made from it where the register has none, so 公历生日 and 农历生日 side by side
+    are one birthday each, of the right kind.
+    """
     columns: dict[object, pd.Series] = {}
     first_col: dict[object, int] = {}
+    calendar_of: dict[int, str] = {}
     for col in sorted(layout.matches):
         match = layout.matches[col]
         if not match.field or col not in body.columns:
             continue
         key: object = (match.field, match.group) if match.group is not None else match.field
         values = body[col].astype("string")
+        if match.field == "birthday" and match.group is None:
+            calendar_of[col] = calendar_in_header(layout.labels[col])
         if key in columns:
-            letters = (f"{_column_letter(first_col[key] + sheet.first_column)} 列与 "
-                       f"{_column_letter(col + sheet.first_column)} 列")
-            findings.add("header-duplicate", file=sheet.file, sheet=sheet.sheet,
-                         row=layout.header_rows[-1] + 1, field=label(match.field),
-                         raw=layout.labels[col], detail=letters)
+            both_calendars = key == "birthday" and calendar_of.get(col) and calendar_of.get(first_col[key]) and \
+                calendar_of[col] != calendar_of[first_col[key]]
+            if not both_calendars:
+                letters = (f"{_column_letter(first_col[key] + sheet.first_column)} 列与 "
+                           f"{_column_letter(col + sheet.first_column)} 列")
+                findings.add("header-duplicate", file=sheet.file, sheet=sheet.sheet,
+                             row=layout.header_rows[-1] + 1, field=label(match.field),
+                             raw=layout.labels[col], detail=letters)
             columns[key] = columns[key].fillna(values)
         else:
             columns[key], first_col[key] = values, col
+    said = [(col, kind) for col, kind in calendar_of.items() if kind]
+    if said:
+        from_header = pd.Series(pd.NA, index=body.index, dtype="string")
+        for col, kind in said:
+            from_header = from_header.fillna(pd.Series(kind, index=body.index, dtype="string").where(body[col].notna()))
+        columns["birthday_type"] = columns["birthday_type"].fillna(from_header) if "birthday_type" in columns \
+            else from_header
     return columns
 
 

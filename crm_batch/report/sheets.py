@@ -37,6 +37,7 @@ MAPPING_COLUMNS = [
     Column("列", "列", width=6),
     Column("原表头", "原表头", width=30),
     Column("对应字段", "对应字段", width=18),
+    Column("识别方式", "识别方式", width=10),
     Column("说明", "说明", width=30),
 ]
 
