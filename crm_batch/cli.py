@@ -162,6 +162,11 @@ def _run(args: argparse.Namespace, base_dir: Path) -> int:
                               template_dirs=[base_dir / "templates"], prior=prior, executor=executor)
     register = result.register
     problems = register.findings.frame()
+    if register.missing:
+        _say("")
+        _say("！！登记表缺少必要的列，下面的报告（尤其是行动和罚款）不可靠：")
+        for sentence in register.missing:
+            _say("  · " + sentence)
 
     if args.check:
         _print_check(register.mapping, problems)

@@ -27,6 +27,8 @@ TEMPLATES: dict[str, Template] = {
     "file-no-register": Template("文件里没有客户档案或跟进记录", "跳过该文件，其余文件照常处理"),
     "sheet-unrecognised": Template("工作表的用途无法识别（{detail}）", "跳过该工作表，未作猜测"),
     "sheet-no-rows": Template("工作表只有表头，没有数据行", "跳过该工作表"),
+    "essential-missing": Template(
+        "没有找到{detail}", "请在 rules.toml 的 [headers_extra] 里写明这一列的表头，然后重新运行"),
     "header-duplicate": Template("两列都对应“{field}”（{detail}）", "以第一列为准，其空白处用另一列补上"),
     "header-weaker": Template("两列都对应同一项（{detail}）", "只读表头更明确的那一列，另一列未读入"),
     "header-contradicted": Template(
@@ -37,6 +39,9 @@ TEMPLATES: dict[str, Template] = {
     "row-shifted": Template("整行疑似错位一列（{detail}）", "该行未采用，请核对原表后改正"),
     "row-no-identity": Template("该行没有客户编号、姓名或电话", "该行未采用"),
     "excel-error": Template("{field}是 Excel 错误值（公式出错）", "该项留空"),
+    "formula-no-result": Template(
+        "{field}是公式，文件里没有保存它的计算结果（多见于系统导出的表）",
+        "按公式原文读入；请在 Excel 里打开这个文件、保存一次（会算出结果）再放入"),
     "date-invalid": Template("{field}无法识别为日期", "该日期留空"),
     "date-year-inferred": Template("{field}没有写年份", "按报告日期补全为 {detail}"),
     "date-out-of-range": Template("{field}超出合理年份范围（{detail}）", "该日期留空"),

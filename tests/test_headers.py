@@ -50,7 +50,7 @@ def test_header_synonyms(matcher, header, field):
         ("首访日期", "registered_at"),
         ("首次来电/来访", "registered_at"),
         ("沟通日期", "contact_at"),
-        ("最近跟进", "contact_at"),
+        ("最近跟进日期", "contact_at"),
         ("下次联系日期", "next_contact_at"),  # not the contact date: 下次 rules it out
         ("预约回访", "next_contact_at"),
         ("沟通形式", "method"),

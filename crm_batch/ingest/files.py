@@ -59,6 +59,9 @@ class RawSheet:
     sheet: str
     cells: pd.DataFrame
     first_column: int = 0  # absolute index of cells' column 0 (for column letters)
+    # Formula cells the file keeps no result for (export scripts write them so): (row, column label) →
+    # the formula, which the cell shows as its text.
+    formulas: tuple[tuple[int, int, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -141,8 +144,14 @@ _XLSX_REL_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relations
 
 
 def _sheet_part_sizes(zf: zipfile.ZipFile) -> dict[str, int]:
-    """Sheet name → unpacked bytes of its part, from xl/workbook.xml and its relationships.
-    Only an estimate of the work: anything unexpected gives an empty answer."""
+    """Sheet name → unpacked bytes of its part. Only an estimate of the work."""
+    infos = {info.filename: info for info in zf.infolist()}
+    return {name: infos[part].file_size for name, part in _sheet_parts(zf).items()}
+
+
+def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name → its part in the archive, from xl/workbook.xml and its relationships; anything
+    unexpected gives an empty answer."""
     from xml.etree import ElementTree
 
     try:
@@ -151,13 +160,13 @@ def _sheet_part_sizes(zf: zipfile.ZipFile) -> dict[str, int]:
         if book is None or rels is None or max(book.file_size, rels.file_size) > 4 * 1024 * 1024:
             return {}
         targets = {rel.get("Id"): rel.get("Target", "") for rel in ElementTree.fromstring(zf.read(rels))}
-        sizes = {}
+        parts = {}
         for sheet in ElementTree.fromstring(zf.read(book)).iter(f"{_XLSX_MAIN}sheet"):
             target = targets.get(sheet.get(_XLSX_REL_ID), "")
             part = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
             if part in infos:
-                sizes[sheet.get("name", "")] = infos[part].file_size
-        return sizes
+                parts[sheet.get("name", "")] = part
+        return parts
     except MemoryError:
         raise
     except Exception:  # noqa: BLE001 - damaged deflate data, an unknown method, encryption…: fastexcel says which
@@ -254,7 +263,76 @@ def _read_excel_sheet(path: Path, name: str, sheet_name: str) -> RawSheet:
     with_errors = getattr(sheet, "to_arrow_with_errors", None)  # fastexcel ≥ 0.12
     table, errors = with_errors() if with_errors else (sheet.to_arrow(), None)
     first = sheet.selected_columns[0].absolute_index if sheet.selected_columns else 0
-    return RawSheet(name, sheet_name, _error_values_shown(table, errors), first)
+    cells = _error_values_shown(table, errors)
+    formulas = _formulas_without_results(path, sheet_name)
+    if not formulas:
+        return RawSheet(name, sheet_name, cells, first)
+    # The formula's text stands in the cell, so a name is never silently blank.
+    placed = []
+    for (row, col), formula in sorted(formulas.items()):
+        label = col - first
+        if label < 0:
+            continue
+        if label not in cells.columns:
+            cells[label] = pd.Series(pd.NA, index=cells.index, dtype=cells.dtypes.iloc[0] if len(cells.columns)
+                                     else "string")
+        if row >= len(cells):
+            cells = cells.reindex(range(row + 1))
+        if pd.isna(cells.at[row, label]):
+            cells.at[row, label] = formula
+            placed.append((row, label, formula))
+    cells = cells[sorted(cells.columns)]
+    return RawSheet(name, sheet_name, cells, first, tuple(placed))
+
+
+_CELL = re.compile(rb"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.DOTALL)
+_REF = re.compile(rb'\br="([A-Z]{1,3})([0-9]+)"')
+_FORMULA = re.compile(rb"<f(?:\s[^>]*)?(?:/>|>(.*?)</f>)", re.DOTALL)
+_CACHED = re.compile(rb"<v>[^<]", re.DOTALL)
+_FORMULA_TAG = re.compile(rb"<f[\s>/]")
+
+
+def _formulas_without_results(path: Path, sheet_name: str) -> dict[tuple[int, int], str]:
+    """(row, column) → ``=formula`` for each formula cell of the sheet with no result saved.
+
+    fastexcel reads such a cell as empty. The sheet's XML is streamed and searched for a formula
+    element first; only a sheet that has one is parsed. Anything unexpected gives an empty answer.
+    """
+    from xml.sax.saxutils import unescape
+
+    try:
+        with zipfile.ZipFile(path) as zf:
+            part = _sheet_parts(zf).get(sheet_name)
+            if part is None:
+                return {}
+            with zf.open(part) as fh:
+                tail, found = b"", False
+                for chunk in iter(lambda: fh.read(1 << 20), b""):
+                    if _FORMULA_TAG.search(tail + chunk):
+                        found = True
+                        break
+                    tail = chunk[-8:]
+            if not found:
+                return {}
+            xml = zf.read(part)
+    except MemoryError:
+        raise
+    except Exception:  # noqa: BLE001 - not a zip, damaged: fastexcel has read what there is
+        return {}
+    out = {}
+    for attributes, body in _CELL.findall(xml):
+        if not body or _CACHED.search(body):
+            continue
+        formula, ref = _FORMULA.search(body), _REF.search(attributes)
+        if formula is None or ref is None:
+            continue
+        letters, number = ref.groups()
+        text = unescape(formula.group(1).decode("utf-8", "replace")) if formula.group(1) else "（共享公式）"
+        column = 0
+        for letter in letters.decode():
+            column = column * 26 + ord(letter) - 64
+        out[(int(number) - 1, column - 1)] = "=" + text
+    return out
 
 
 def _error_values_shown(table, errors) -> pd.DataFrame:  # noqa: ANN001 - pyarrow table, fastexcel CellErrors

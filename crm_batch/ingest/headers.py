@@ -290,12 +290,39 @@ def find_header(cells: pd.DataFrame, matcher: HeaderMatcher, scan_rows: int, min
         # above the table (经纪人：张三) is not a header when nothing is written under it.
         if col not in labels and matcher.match(text).field and below_header[col].notna().any():
             labels[col] = text
-    header_rows = (best_row - 1, best_row) if any(c not in row_texts for c in labels) else (best_row,)
     matches = {c: matcher.match(t) for c, t in labels.items()}
     if len({m.group for m in matches.values() if m.group is not None}) == 1:
         # One "group" is no card: 首次到访日期 is a column of its own.
         matches = {c: matcher.match(labels[c], groups=False) if m.group is not None else m for c, m in matches.items()}
+    for col, group in _sub_columns(above, row_texts).items():
+        # 最近跟进 over 日期 | 内容: the label above names what the bare sub-columns are about.
+        combined = matcher.match(f"{group}{row_texts[col]}", groups=False)
+        if combined.field:
+            labels[col], matches[col] = f"{group} | {row_texts[col]}", combined
+    header_rows = (best_row - 1, best_row) if any(c not in row_texts or " | " in labels[c] for c in labels) \
+        else (best_row,)
     return HeaderLayout(header_rows, best_row + 1, labels, matches)
+
+
+# A label over sub-columns is short and no title (2026年11月客户登记表); a sub-column it qualifies is a
+# bare word (日期, 内容, 方式, 电话) — a sub-column that says what it is (下次跟进时间) ends the label's reach.
+_GROUP_LABEL_CHARS, _BARE_SUB_CHARS = 8, 2
+
+
+def _sub_columns(above: dict[int, str], header: dict[int, str]) -> dict[int, str]:
+    """Header columns under a label in the row above (a two-row header that is no card): column → label."""
+    labelled: dict[int, str] = {}
+    starts = sorted(above)
+    for at, start in enumerate(starts):
+        label = clean_header(above[start])
+        if not label or len(label) > _GROUP_LABEL_CHARS or re.search(r"[0-9]|表$", label) or start not in header:
+            continue
+        end = starts[at + 1] if at + 1 < len(starts) else max(header) + 1
+        for col in range(start, end):
+            if col not in header or len(clean_header(header[col])) > _BARE_SUB_CHARS:
+                break
+            labelled[col] = above[start]
+    return labelled
 
 
 def _is_group_row(texts: dict[int, str], matcher: HeaderMatcher) -> bool:

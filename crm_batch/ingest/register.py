@@ -41,6 +41,8 @@ class Register:
     findings: Findings
     files: list[str] = field(default_factory=list)
     rows_read: int = 0
+    # What the registers lack to say who, whose and when: one sentence each, with how to name it.
+    missing: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -130,6 +132,7 @@ def assemble(files: list[RegisterFile], progress: Progress | None = None) -> Reg
         raise first_error or NoRegisterSheet("、".join(str(f.path) for f in files))
     if progress:
         progress("整理客户与跟进记录 …")
+    missing = missing_essentials(sheets, findings)
     customers, contacts = match_customers(
         [s.frame for s in sheets if s.role is Role.CUSTOMERS],
         [s.frame for s in sheets if s.role is Role.CONTACTS] + [s.contacts for s in sheets if s.contacts is not None],
@@ -139,4 +142,34 @@ def assemble(files: list[RegisterFile], progress: Progress | None = None) -> Reg
     every_sheet = [s for f in files for s in f.sheets]
     mappings = [m for s in every_sheet for m in s.mapping]
     mapping = pd.concat(mappings, ignore_index=True) if mappings else pd.DataFrame()
-    return Register(customers, contacts, events, mapping, findings, read_files, sum(s.rows for s in every_sheet))
+    return Register(customers, contacts, events, mapping, findings, read_files, sum(s.rows for s in every_sheet),
+                    missing)
+
+
+def _has(sheet: Sheet, key: str) -> bool:
+    if key in sheet.fields or (key == "contact_at" and "registered_at" in sheet.fields):  # a log's bare 日期
+        return True
+    return sheet.frame is not None and key in sheet.frame and sheet.frame[key].notna().any()  # phones in names
+
+
+def missing_essentials(sheets: list[Sheet], findings: Findings) -> list[str]:
+    """The essentials no register holds — who the customer is (phone or 客户编号), whose (经纪人), and
+    when a logged contact happened (跟进时间) — each a sentence that says how to name the column.
+
+    Without them the rules would still run, and fine and plan on nothing: the run says so loudly.
+    """
+    registers = [s for s in sheets if s.role in (Role.CUSTOMERS, Role.CONTACTS)]
+    gaps: list[tuple[str, str, str, str]] = []  # (file, sheet, what, field key for the example)
+    if not any(_has(s, "phone") or _has(s, "customer_id") for s in registers):
+        gaps.append(("", "", "客户的“联系电话”或“客户编号”（无法确认客户是谁）", "phone"))
+    if not any(_has(s, "agent") for s in registers):
+        gaps.append(("", "", "“经纪人”（不知道客户归谁跟进，行动和罚款无法分到人）", "agent"))
+    for s in registers:
+        if s.role is Role.CONTACTS and not _has(s, "contact_at"):
+            gaps.append((s.file, s.sheet, f"跟进记录「{s.sheet}」的“跟进时间”（无法知道何时联系过客户）", "contact_at"))
+    said = []
+    for file, sheet, what, key in gaps:
+        fix = f'在 rules.toml 里写明你们的表头：[headers_extra] {key} = ["（这一列的表头）"]'
+        said.append(f"没有找到{what}。{fix}")
+        findings.add("essential-missing", file=file or "（全部登记表）", sheet=sheet, detail=what)
+    return said

@@ -57,6 +57,7 @@ class Sheet:
     frame: pd.DataFrame | None = None
     contacts: pd.DataFrame | None = None  # contacts carried by a customer sheet (card groups)
     rows: int = 0  # data rows read, before any was set aside
+    fields: frozenset[str] = frozenset()  # the fields its header names (after the content's say)
     findings: Findings = field(default_factory=Findings)
     mapping: list[pd.DataFrame] = field(default_factory=list)  # 列映射 rows
 
@@ -101,6 +102,7 @@ def read_sheet(raw: RawSheet, matcher: HeaderMatcher, rules: Rules, reference: d
             sheet.mapping.append(_mapping_frame(raw, layout, None))
         return sheet
     sheet.role = role
+    sheet.fields = frozenset(layout.fields)
     sheet.mapping.append(_mapping_frame(raw, layout, role))
     body = cells.iloc[layout.data_start:]
     unlabelled = [c for c in body.columns if c not in layout.labels and body[c].notna().any()]
@@ -115,6 +117,10 @@ def read_sheet(raw: RawSheet, matcher: HeaderMatcher, rules: Rules, reference: d
         return sheet
     excel_rows = pd.Series(body.index.to_numpy() + 1, index=body.index)
     loc = {"file": raw.file, "sheet": raw.sheet}
+    for row, col, formula in raw.formulas:  # a handful of cells
+        if row >= layout.data_start:
+            findings.add("formula-no-result", **loc, row=row + 1, raw=formula,
+                         field=" ".join(layout.labels.get(col, _column_letter(col + raw.first_column) + " 列").split()))
 
     # Everything from the first 制表人/审核 line down is notes, not customers.
     first = _first_text(body)

@@ -241,6 +241,7 @@ def birthday_calendar_frame(result: WeeklyResult) -> pd.DataFrame:
 def overview_frame(result: WeeklyResult) -> pd.DataFrame:
     register = result.register
     rows = [
+        *[("！缺少必要的列", sentence) for sentence in register.missing],
         ("计划周", result.week.describe()),
         ("稽核周", result.week.audit.describe()),
         ("规则", f"{result.rules.preset_label}（{'；'.join(result.rules.sources)}）"),
