@@ -59,6 +59,7 @@ TEMPLATES: dict[str, Template] = {
     "number-invalid": Template("{field}不是数字", "该项留空"),
     "number-out-of-range": Template("{field}超出合理范围", "该项留空"),
     "customer-duplicate": Template("同一客户重复登记（与{detail}相同）", "合并为一位客户，空白项用重复行补上"),
+    "customer-handed-over": Template("{detail}", "按最新的经纪人归属；若不是交接而是登记错误，请改正原表"),
     "ownership-conflict": Template("同一电话已登记在其他经纪人名下（{detail}）", "按最早登记归属，本行不计入该经纪人"),
     "contact-unlinked": Template("跟进记录找不到对应客户（{detail}）", "未计入任何客户，请补登客户或改正姓名/电话"),
     "contact-no-date": Template("跟进记录没有有效日期", "保留该记录，但不计入按日期的统计"),
@@ -75,11 +76,22 @@ def _fill(template: str, field: str, detail: pd.Series | str) -> pd.Series | str
     return f"{head}{detail}{tail}"
 
 
+# One problem repeated on many rows (a two-phone cell copied onto all 40 follow-ups of a customer) is one
+# row of 数据问题 listing its rows; this many are listed, then "等".
+ROWS_LISTED = 20
+_SAME_PROBLEM = ["文件", "工作表", "字段", "原值", "问题", "处理", "代码"]
+
+
 class Findings:
-    """Collects finding rows; ``frame()`` gives them as one DataFrame in COLUMNS order."""
+    """Collects finding rows; ``frame()`` gives them as one DataFrame in COLUMNS order.
+
+    The same value with the same problem on several rows of a sheet is one row, its first row
+    number in 行号 and every row named in 问题, so a manager fixes it in one pass.
+    """
 
     def __init__(self) -> None:
         self._parts: list[pd.DataFrame] = []
+        self._frame: pd.DataFrame | None = None
 
     def add(
         self,
@@ -135,15 +147,39 @@ class Findings:
             index=index,
         )
         self._parts.append(part.reset_index(drop=True))
+        self._frame = None
 
     def extend(self, other: Findings) -> None:
         self._parts.extend(other._parts)
+        self._frame = None
 
     def __len__(self) -> int:
-        return sum(len(p) for p in self._parts)
+        return len(self.frame())
 
     def frame(self) -> pd.DataFrame:
+        if self._frame is None:
+            self._frame = self._build()
+        return self._frame.copy()
+
+    def _build(self) -> pd.DataFrame:
         if not self._parts:
             return pd.DataFrame({c: pd.Series(dtype="string") for c in COLUMNS}).astype({"行号": "Int64"})
-        out = pd.concat(self._parts, ignore_index=True)
-        return out[COLUMNS].sort_values(["文件", "工作表", "行号"], kind="stable", ignore_index=True)
+        out = pd.concat(self._parts, ignore_index=True)[COLUMNS]
+        out = out.sort_values(["文件", "工作表", "行号"], kind="stable", ignore_index=True)
+        keys = out[_SAME_PROBLEM].astype("string").fillna("")
+        repeated = (keys["原值"] != "") & out["行号"].notna() & keys.duplicated(keep=False)
+        if not repeated.any():
+            return out
+        groups = out[repeated].groupby([keys[c][repeated] for c in _SAME_PROBLEM], sort=False)
+        rows = groups["行号"].agg(lambda r: _rows_named(r.astype("int64").tolist()))  # one call per problem
+        first = out[repeated].drop_duplicates(_SAME_PROBLEM).copy()
+        named = rows.reindex(pd.MultiIndex.from_frame(keys.loc[first.index])).to_numpy()
+        first["问题"] = first["问题"].astype("string") + "（" + pd.array(named, dtype="string") + "）"
+        merged = pd.concat([out[~repeated], first])
+        return merged.sort_values(["文件", "工作表", "行号"], kind="stable", ignore_index=True)[COLUMNS]
+
+
+def _rows_named(rows: list[int]) -> str:
+    """共 40 行：第 10、1582、2284… 行 — the rows one problem was found on."""
+    shown = "、".join(str(r) for r in rows[:ROWS_LISTED]) + (" 等" if len(rows) > ROWS_LISTED else "")
+    return f"同样的写法共 {len(rows)} 行：第 {shown} 行"

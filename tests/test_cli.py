@@ -312,7 +312,10 @@ def test_follow_up_log_only_register_derives_customers(tmp_path):
     # The log's latest grade is A; one visit (11-08) → 来访; A daily, 15 days since → behind cadence.
     assert (zhang["阶段"], zhang["计算等级"], zhang["生命周期"], zhang["预警"]) == ("来访", "A", "准客户", "落后频率")
     assert zhang["判定依据"].startswith("登记表没有六项标准，沿用登记等级 A")
-    assert all(r["阶段"] and r["计算等级"] and r["完整度"] is not None for r in rows)
+    assert all(r["阶段"] and r["计算等级"] for r in rows)
+    # A bare log keeps no profile: completeness is said to be unknown, not 0 % for everyone.
+    assert all(r["完整度"] is None for r in rows)
+    assert book["资料完整性"]["A2"].value.startswith("无法评估（登记表没有客户资料列）")
     # 李强: only an SMS on 11-09, 14 days ago, C every 15 days → not flagged.
     assert [r[1] for r in book["流失预警"].iter_rows(min_row=2, values_only=True)] == ["张伟"]
 

@@ -40,6 +40,7 @@ def assess(people, contacts=(), events=(), week=NATIONAL_DAY, charged=None, rule
     profiles = profiles.join(churn_flags(customers, log, profiles, week.monday, rules))
     profiles = profiles.join(lifecycle(customers, profiles, rules))
     profiles["passed"] = True
+    profiles["assessed"] = True
     dates = {}
     if "birthday" in customers:
         dates["birthday"] = almanac.parse_birthdays(customers["birthday"], reference_year=week.sunday.year)

@@ -81,7 +81,8 @@ def match_customers(customer_rows: list[pd.DataFrame], contact_rows: list[pd.Dat
     files_with_register = set(customers["_file"].dropna())
     linked = _contact_links(contacts, customers, aliases)
     from_log = ~contacts["_file"].isin(files_with_register)
-    derived, derived_aliases = _settle_customers(_derive_customers(contacts[from_log & linked.isna()]), findings)
+    derived, derived_aliases = _settle_customers(_derive_customers(contacts[from_log & linked.isna()], findings),
+                                                 findings)
     if len(derived):
         customers = pd.concat([customers, derived], ignore_index=True)
         aliases = pd.concat([aliases, derived_aliases])
@@ -100,12 +101,14 @@ def _drop_anonymous(frame: pd.DataFrame, findings: Findings) -> pd.DataFrame:
     return frame[~anonymous].reset_index(drop=True)
 
 
-def _derive_customers(log: pd.DataFrame) -> pd.DataFrame:
-    """A follow-up log defines one customer per identity: latest grade and agent, first contact as registration."""
+def _derive_customers(log: pd.DataFrame, findings: Findings) -> pd.DataFrame:
+    """A follow-up log defines one customer per identity: latest grade and agent, first contact as
+    registration. A customer whose later rows are under another agent was handed over: said once."""
     if log.empty:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in ["customer_id", "name", "phone", "agent",
                                                                      "registered_at", *LOCATION]})
     log = log.assign(_key=_identity(log)).sort_values(["contact_at", "_row"], na_position="first")
+    _report_hand_overs(log, findings)
     latest = log.groupby("_key", sort=False).last()
     first = log.groupby("_key", sort=False).first()
     derived = pd.DataFrame({
@@ -122,6 +125,27 @@ def _derive_customers(log: pd.DataFrame) -> pd.DataFrame:
         "_role": "derived",
     })
     return derived.reset_index(drop=True)
+
+
+def _report_hand_overs(log: pd.DataFrame, findings: Findings) -> None:
+    """客户已由 A 转给 B（第 N 行起）: once per customer whose rows end under another agent than before.
+
+    ``log`` is sorted in time; the current owner is the last agent, as the derived customer's.
+    """
+    agent = log["agent"].astype("string")
+    current = agent.groupby(log["_key"], sort=False).transform("last")
+    position = pd.Series(np.arange(len(log)), index=log.index)
+    other = agent.notna() & current.notna() & (agent != current)
+    if not other.any():
+        return
+    last_other = position[other].groupby(log["_key"][other]).max()
+    before = agent[other].groupby(log["_key"][other]).last()
+    since = log["_key"].map(last_other)
+    taken = log[(agent == current).fillna(False) & (position > since).fillna(False)].drop_duplicates("_key")
+    detail = ("客户已由 " + before.reindex(taken["_key"]).to_numpy() + " 转给 " + agent[taken.index]
+              + "（第 " + taken["_row"].astype("string") + " 行起）")
+    name = taken["name"].astype("string").fillna("") + " " + taken["phone"].astype("string").fillna("")
+    _report_by_location(findings, "customer-handed-over", taken, detail, field=label("agent"), raw=name.str.strip())
 
 
 def _components(keys: list[pd.Series]) -> pd.Series:

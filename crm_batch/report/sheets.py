@@ -16,6 +16,7 @@ from crm_batch import almanac
 from crm_batch.calendar import WEEKDAYS
 from crm_batch.pipeline import WeeklyResult
 from crm_batch.report.workbook import Block, Chart, Column, Table
+from crm_batch.rules.completeness import NOT_ASSESSED
 from crm_batch.rules.compliance import TOTAL
 from crm_batch.vocabulary import LEVELS
 
@@ -108,6 +109,7 @@ COMPLETENESS_COLUMNS = [
 def completeness_frame(result: WeeklyResult) -> pd.DataFrame:
     """资料完整性: every customer, failing ones first, least complete first."""
     frame = _customer_profiles(result)
+    frame = frame[frame["assessed"]].copy()
     frame["达标"] = frame["passed"].map({True: "达标", False: "未达标"})
     return frame.sort_values(["passed", "completeness", "agent", "name"], kind="stable")
 
@@ -208,6 +210,8 @@ def birthday_calendar_frame(result: WeeklyResult) -> pd.DataFrame:
     first = pd.Timestamp(result.week.today).replace(day=1)  # the run's month, even when the week began in the last
     last = first + pd.DateOffset(months=2) - pd.Timedelta(days=1)
     parsed = result.dates.get("birthday")
+    if parsed is None:  # no birthday column: said once (the table's note), not an empty grid
+        return pd.DataFrame(columns=[c.key for c in CALENDAR_COLUMNS])
     found = almanac.birthday_dates(parsed, first.date(), last.date()) if parsed is not None else None
     people = result.register.customers[["name", "agent"]]
     cells: dict[pd.Timestamp, str] = {}
@@ -250,7 +254,8 @@ def overview_frame(result: WeeklyResult) -> pd.DataFrame:
         ("客户数", len(register.customers)),
         ("跟进记录数", len(register.contacts)),
         ("活动数", len(register.events)),
-        ("资料达标客户", f"{int(result.profiles['passed'].sum())} / {len(result.profiles)}"),
+        ("资料达标客户", f"{int(result.profiles['passed'].sum())} / {int(result.profiles['assessed'].sum())}"
+         if result.profiles["assessed"].any() else NOT_ASSESSED),
         ("计算等级与登记等级不符", int(result.profiles["mismatch"].sum())),
         ("本周行动", f"{len(result.actions)} 条（高优先级 {int(result.actions['priority'].eq('高').sum())} 条）"),
         *_kpi_rows(result),
@@ -358,11 +363,13 @@ def weekly_tables(result: WeeklyResult) -> list[Table]:
               autofilter=False, blocks=overview_blocks(result)),
         Table("本周行动", _styled(ACTION_COLUMNS, result), actions, note="本周没有需要安排的行动。"),
         Table("客户分级", _styled(GRADE_COLUMNS, result), grade_frame(result)),
-        Table("资料完整性", COMPLETENESS_COLUMNS, completeness_frame(result)),
+        Table("资料完整性", COMPLETENESS_COLUMNS, completeness_frame(result),
+              note=NOT_ASSESSED + "：登记表里只有姓名、电话、经纪人和等级，没有年龄、职业、来源等资料列。"),
         Table("流失预警", _styled(CHURN_COLUMNS, result), churn_frame(result), note="本周没有需要预警的客户。"),
         Table("罚款明细", FINE_COLUMNS, fines_frame(result), note="稽核周没有罚款。"),
         Table("合规汇总", compliance_columns(result), result.compliance, total_row=True),
-        Table("生日台历", CALENDAR_COLUMNS, birthday_calendar_frame(result)),
+        Table("生日台历", CALENDAR_COLUMNS, birthday_calendar_frame(result),
+              note="登记表没有生日列，无法排生日台历；在登记表里加一列“生日”（公历或农历都可以）即可。"),
         Table("数据问题", PROBLEM_COLUMNS, register.findings.frame(), note="没有发现数据问题。"),
         Table("列映射", MAPPING_COLUMNS, register.mapping),
     ]

@@ -18,6 +18,9 @@ from crm_batch.rules_config import Rules
 from crm_batch.vocabulary import NO_AGENT, OWNER_STAGES, VISITOR_STAGES
 
 FIELD_BY_LABEL = {f.label: f.key for f in FIELDS.values()}
+# Fields even a bare follow-up log has: with only these, no profile was kept to judge.
+UNSAID = ("name", "phone", "agent", "grade")
+NOT_ASSESSED = "无法评估（登记表没有客户资料列）"
 
 
 def derive_stage(customers: pd.DataFrame, contacts: pd.DataFrame) -> pd.DataFrame:
@@ -103,6 +106,16 @@ def assess_completeness(customers: pd.DataFrame, stages: pd.DataFrame, rules: Ru
         + (out["threshold"] * 100).round().astype(int).astype(str) + "% → "
         + np.where(out["passed"], "达标", "未达标")
     )
+    # A register with none of a level's profile columns (a bare follow-up log) cannot say how complete
+    # a profile is: said so, not scored 0 % for everyone.
+    judged = {name: not (set(fields) - set(UNSAID)) or any(k in customers for k in set(fields) - set(UNSAID))
+              for name, (fields, _, _) in levels.items()}
+    out["assessed"] = level.map(judged).astype(bool)
+    unjudged = ~out["assessed"]
+    out.loc[unjudged, "completeness"] = np.nan
+    out.loc[unjudged, "passed"] = False
+    out["missing"] = out["missing"].mask(unjudged)
+    out["reason"] = out["reason"].mask(unjudged, NOT_ASSESSED)
     return out.drop(columns=["standard"])
 
 

@@ -126,6 +126,7 @@ def compliance_summary(customers: pd.DataFrame, contacts: pd.DataFrame, profiles
     for level in levels:
         out[f"{level}级"] = grades[level] if level in grades else 0
     out["passed"] = profiles["passed"].astype(bool).groupby(agent).sum()
+    out["assessed"] = profiles["assessed"].astype(bool).groupby(agent).sum()
     kept = _cadence_kept(customers, contacts, profiles, week)
     out["kept"] = kept.fillna(False).astype(bool).groupby(agent).sum()
     out["judged"] = kept.notna().groupby(agent).sum()
@@ -148,7 +149,7 @@ def compliance_summary(customers: pd.DataFrame, contacts: pd.DataFrame, profiles
     out[counts] = out[counts].astype("int64")
     out = out.sort_index()
     out.loc[TOTAL] = out.sum()
-    out["pass_rate"] = out["passed"] / out["customers"].where(out["customers"] > 0)
+    out["pass_rate"] = out["passed"] / out["assessed"].where(out["assessed"] > 0)
     out["kept_rate"] = out["kept"] / out["judged"].where(out["judged"] > 0)
     out["greet_rate"] = out["greet_sent"] / out["greet_required"].where(out["greet_required"] > 0)
     for name in ("首电短信", "来访短信", "签约祝贺"):
