@@ -161,11 +161,17 @@ class HeaderMatcher:
 
     def _match_header(self, header: object, groups: bool) -> Match:
         found = self._match(clean_header(header), groups)
-        if found.field is None and isinstance(header, str) and "\n" in header.strip():
+        # (A header the rules set aside as a whole, 顾问\n手机, stays aside: its first line is not its name.)
+        if found.field is None and found.guessable and isinstance(header, str) and "\n" in header.strip():
             # 意向等级\nA:一周内…: the legend sits on the lines below the name.
             first_line = self._match(clean_header(header.strip().split("\n", 1)[0]), groups)
             if first_line.field:
                 return first_line
+        if found.field is None and found.guessable and isinstance(header, str) and _NOTE.search(header):
+            # 类别(答谢/营销): the note says what the column holds; its words count as keywords.
+            noted = self._by_keyword(_DECOR.sub("", unicodedata.normalize("NFKC", header)).upper())
+            if noted.field:
+                return noted
         return found
 
     def _match(self, text: str, groups: bool = True) -> Match:

@@ -68,10 +68,15 @@ def match_customers(customer_rows: list[pd.DataFrame], contact_rows: list[pd.Dat
     register holds; each contact gets its customer's id or becomes a finding.
     """
     customers = stack_rows(customer_rows, ["customer_id", "name", "phone", "agent", "registered_at"])
+    # A log with no date column at all is said once (essential-missing), not once per row.
+    dateless = {(f["_file"].iloc[0], f["_sheet"].iloc[0]) for f in contact_rows
+                if f is not None and len(f) and "contact_at" not in f}
     contacts = stack_rows(contact_rows, CONTACT_COLUMNS)
     for frame in (customers, contacts):
         for col in ("customer_id", "name", "phone", "agent"):
             frame[col] = frame[col].astype("string")
+    for col in ("contact_at", "next_contact_at"):
+        contacts[col] = pd.to_datetime(contacts[col], errors="coerce")
     customers = _drop_anonymous(customers, findings)
     contacts = _drop_anonymous(contacts, findings)
 
@@ -89,7 +94,7 @@ def match_customers(customer_rows: list[pd.DataFrame], contact_rows: list[pd.Dat
         # Linked again against everyone: a namesake the log adds makes a name-only link ambiguous.
         linked = _contact_links(contacts, customers, aliases)
     customers["registered_at"] = pd.to_datetime(customers["registered_at"], errors="coerce")
-    contacts = _link_contacts(contacts, linked, findings)
+    contacts = _link_contacts(contacts, linked, findings, dateless)
     return customers, contacts
 
 
@@ -250,8 +255,10 @@ def _lookup(keys: pd.Series, table: pd.Series) -> pd.Series:
     return pd.Series(found.to_pandas(types_mapper=lambda _type: pd.StringDtype("pyarrow")).array, index=keys.index)
 
 
-def _link_contacts(contacts: pd.DataFrame, linked: pd.Series, findings: Findings) -> pd.DataFrame:
-    """Give every contact its customer's id; the ones that link to nobody are findings."""
+def _link_contacts(contacts: pd.DataFrame, linked: pd.Series, findings: Findings,
+                   dateless: set[tuple[str, str]]) -> pd.DataFrame:
+    """Give every contact its customer's id; the ones that link to nobody are findings, and so are the
+    ones without a date in a log that has dates (``dateless``: the sheets with no date column)."""
     if contacts.empty:
         return contacts
     unlinked = linked.isna()
@@ -262,7 +269,8 @@ def _link_contacts(contacts: pd.DataFrame, linked: pd.Series, findings: Findings
     contacts = contacts[~unlinked].copy()
     contacts["customer_id"] = linked[~unlinked]
     if "contact_at" in contacts:
-        undated = contacts["contact_at"].isna()
+        sheet = pd.Series(list(zip(contacts["_file"], contacts["_sheet"], strict=True)), index=contacts.index)
+        undated = contacts["contact_at"].isna() & ~sheet.isin(dateless)
         if undated.any():
             _report_by_location(findings, "contact-no-date", contacts[undated],
                                 pd.Series("", index=contacts.index[undated]), field=label("contact_at"),

@@ -32,6 +32,7 @@ from crm_batch.text import clean_text
 _LUNAR = re.compile(r"^(?:农历|阴历)?(?:[0-9]{2,4}年)?闰?(?:正|一|二|三|四|五|六|七|八|九|十|十一|十二|冬|腊)月"
                     r"(?:初[一二三四五六七八九十]|十[一二三四五六七八九]?|二十|廿[一二三四五六七八九]?|三十|卅)$")
 _HAN = "\u4e00-\u9fff"
+_DATE_SHAPE = r"[0-9]{4} ?[-/.年] ?[0-9]{1,2} ?[-/.月]"
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,8 @@ def profiles(columns: dict[int, pd.Series], wanted: dict[int, set[str]], rules: 
     titled = "(?:先生|女士|小姐|总)"
     vocab = rules.vocab
     measure = {
-        "phone": lambda t: norm.parse_phones(t)["value"].notna(),
+        # A phone as the reader takes one, but not a date (20261001 would pass as a local number).
+        "phone": lambda t: norm.parse_phones(t)["value"].notna() & ~t.str.match(_DATE_SHAPE).fillna(False),
         "date": lambda t: norm.parse_dates(t, reference=reference.date(), min_year=ingest["min_year"],
                                            max_year=ingest["max_year"])["value"].notna(),
         "grade": lambda t: norm.parse_grades(t, rules.grade_levels)["value"].notna(),
@@ -213,9 +215,13 @@ def refine(layout: HeaderLayout, body: pd.DataFrame, rules: Rules, reference: pd
     def profiled(col: int) -> Profile:
         return by_column[col]
 
-    for col, match in sorted(matches.items()):
-        if not match.field or col not in by_column:
-            continue
+    suspects = [col for col, m in sorted(matches.items()) if m.field and col in by_column
+                and contradicted(m.field, by_column[col], rules)]
+    if suspects:  # measured only for the field their header named: now for everything, to say what they hold
+        by_column.update(profiles({col: body[col] for col in suspects}, {col: set(MEASURES) for col in suspects},
+                                  rules, reference))
+    for col in suspects:
+        match = matches[col]
         why = contradicted(match.field, profiled(col), rules)
         if why is None:
             continue
@@ -225,12 +231,6 @@ def refine(layout: HeaderLayout, body: pd.DataFrame, rules: Rules, reference: pd
             continue
         matches[col] = Match(None, note=f"表头像“{label}”，但{why}，未采用", how=CONTENT, guessable=True)
         problems.append(("header-contradicted", col, f"表头像“{label}”，但{why}"))
-
-    contradicted_cols = [col for col, m in matches.items() if m.guessable and col in by_column and
-                         wanted[col] != set(MEASURES)]
-    if contradicted_cols:  # measured only for the field their header named: now for everything
-        by_column.update(profiles({col: body[col] for col in contradicted_cols},
-                                  {col: set(MEASURES) for col in contradicted_cols}, rules, reference))
 
     fields = {m.field for m in matches.values() if m.field and m.group is None}
     missing = set(DECIDABLE) - fields

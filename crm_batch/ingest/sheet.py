@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
 import numpy as np
@@ -101,6 +101,7 @@ def read_sheet(raw: RawSheet, matcher: HeaderMatcher, rules: Rules, reference: d
         if layout is not None:
             sheet.mapping.append(_mapping_frame(raw, layout, None))
         return sheet
+    layout = _in_context(layout, role)
     sheet.role = role
     sheet.fields = frozenset(layout.fields)
     sheet.mapping.append(_mapping_frame(raw, layout, role))
@@ -134,10 +135,6 @@ def read_sheet(raw: RawSheet, matcher: HeaderMatcher, rules: Rules, reference: d
     body, excel_rows = body[~repeated], excel_rows[~repeated]
 
     columns = _mapped_columns(raw, layout, findings, body, excel_rows)
-    if role is Role.CONTACTS and "contact_at" not in columns and "registered_at" in columns:
-        columns["contact_at"] = columns.pop("registered_at")
-    if role is Role.EVENTS and "event_date" not in columns and "registered_at" in columns:
-        columns["event_date"] = columns.pop("registered_at")
 
     shifted, detail = _shifted_rows(body, layout, rules)
     findings.add_rows("row-shifted", **loc, rows=excel_rows[shifted], field="",
@@ -166,13 +163,27 @@ def _decide_role(layout: HeaderLayout) -> Role | None:
     if layout.has_groups and has_identity:
         return Role.CUSTOMERS
     dated = bool(fields & {"contact_at", "registered_at"})
-    if has_identity and dated and fields & {"method", "content"} and len(fields - CONTACT_SHEET_FIELDS) <= 2:
+    # A log: identity, how and what was said, little else; a log with no date column is still a log (and
+    # is said to lack its dates), not a customer list.
+    logged = dated or {"method", "content"} <= fields
+    if has_identity and logged and fields & {"method", "content"} and len(fields - CONTACT_SHEET_FIELDS) <= 2:
         return Role.CONTACTS
     if has_identity:
         return Role.CUSTOMERS
     if "event_name" in fields:
         return Role.EVENTS
     return None
+
+
+def _in_context(layout: HeaderLayout, role: Role) -> HeaderLayout:
+    """A bare 日期/时间 (read as a registration date) is the contact's date in a follow-up log and the
+    event's date in a list of events, when the sheet has no column of that name."""
+    own = {Role.CONTACTS: "contact_at", Role.EVENTS: "event_date"}.get(role)
+    if own is None or own in layout.fields:
+        return layout
+    matches = {col: replace(m, field=own) if m.field == "registered_at" and m.group is None else m
+               for col, m in layout.matches.items()}
+    return replace(layout, matches=matches)
 
 
 def _reads_like_a_log(body: pd.DataFrame, layout: HeaderLayout, repeat_share: float) -> bool:

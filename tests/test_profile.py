@@ -1,0 +1,106 @@
+"""按内容 (ingest/profile.py): a column's values confirm its header's match, or decide a column no rule knows."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from crm_batch.ingest.register import read_registers
+from tests.conftest import write_xlsx
+
+REF = dt.date(2026, 11, 29)
+AGENTS = ["李娜", "赵强", "王芳"]
+NAMES = ["王建国", "陈静", "刘洋", "孙丽", "周敏", "吴刚", "郑华", "欧阳娜娜", "黄磊", "林雪", "何平", "罗杰"]
+MANY = [s + g for s in "赵钱孙李周吴郑王" for g in ("伟", "芳", "敏")]  # 24 customers
+
+
+def phone(i: int) -> str:
+    return f"138{i:08d}"
+
+
+def mapping_of(reg) -> dict[str, tuple[str, str, str]]:
+    """原表头 → (对应字段, 识别方式, 说明)."""
+    return {r["原表头"]: (r["对应字段"], r["识别方式"], r["说明"]) for _, r in reg.mapping.iterrows()}
+
+
+def test_a_column_of_mobiles_under_a_header_no_rule_knows_is_the_phone(tmp_path, rules):
+    rows = [["客户姓名", "经纪人", "Ｌｉｎｅ ２"]] + [[n, AGENTS[i % 3], phone(i)] for i, n in enumerate(NAMES)]
+    reg = read_registers([write_xlsx(tmp_path / "r.xlsx", {"客户": rows})], rules, REF)
+    field, how, note = mapping_of(reg)["Ｌｉｎｅ ２"]
+    assert (field, how) == ("联系电话", "按内容") and "100% 是手机号" in note
+    assert list(reg.customers["phone"]) == [phone(i) for i in range(len(NAMES))]
+
+
+def test_a_phone_header_over_dates_is_reported_and_not_used(tmp_path, rules):
+    rows = [["客户姓名", "经纪人", "联系电话"]] + [[n, "李娜", f"2026-10-{i + 1:02d}"] for i, n in enumerate(NAMES)]
+    reg = read_registers([write_xlsx(tmp_path / "r.xlsx", {"客户": rows})], rules, REF)
+    field, how, note = mapping_of(reg)["联系电话"]
+    assert field == "（忽略）" and "内容多为日期" in note
+    problems = reg.findings.frame()
+    assert problems.loc[problems["代码"] == "header-contradicted", "问题"].tolist() == [
+        "表头与内容不符：表头像“联系电话”，但内容多为日期"]
+    assert reg.customers["phone"].isna().all()  # no phone-invalid for each date, no dates as phones
+    assert "phone-invalid" not in set(problems["代码"])
+
+
+def test_a_contact_method_column_named_like_a_phone_is_read_as_the_method(tmp_path, rules):
+    methods = ["电话", "微信", "到访", "电话", "去电", "微信", "来访", "电话", "微信", "到访", "电话", "去电"]
+    rows = [["客户姓名", "手机", "跟进人", "沟通日期", "联系方式(电话/微信/到访)", "沟通记录"]] + [
+        [n, phone(i), AGENTS[i % 3], f"2026-11-{i + 1:02d}", methods[i], "介绍了新的户型和优惠"]
+        for i, n in enumerate(NAMES)]
+    reg = read_registers([write_xlsx(tmp_path / "r.xlsx", {"跟进": rows})], rules, REF)
+    field, how, _ = mapping_of(reg)["联系方式(电话/微信/到访)"]
+    assert (field, how) == ("跟进方式", "按内容")
+    assert list(reg.contacts["method"][:3]) == ["电话", "微信", "来访"] and len(reg.contacts) == len(NAMES)
+
+
+def test_names_that_repeat_on_every_row_are_the_agents_and_the_others_the_customers(tmp_path, rules):
+    rows = [["甲", "联系电话", "乙", "登记日期"]] + [
+        [n, phone(i), AGENTS[i % 3], "2026-11-01"] for i, n in enumerate(MANY)]
+    reg = read_registers([write_xlsx(tmp_path / "r.xlsx", {"客户": rows})], rules, REF)
+    found = mapping_of(reg)
+    assert found["甲"][:2] == ("客户姓名", "按内容") and found["乙"][:2] == ("经纪人", "按内容")
+    assert sorted(reg.customers["agent"].unique()) == sorted(AGENTS)
+
+
+def test_lunar_birthdays_under_a_header_that_says_so_are_lunar(tmp_path, rules):
+    from crm_batch import almanac
+
+    rows = [["客户姓名", "联系电话", "经纪人", "公历生日", "农历生日"],
+            ["王建国", phone(1), "李娜", "1980-03-08", None],
+            ["陈静", phone(2), "李娜", None, "1985-08-15"],  # a lunar birthday written with digits
+            ["刘洋", phone(3), "赵强", None, "八月廿九"]]
+    reg = read_registers([write_xlsx(tmp_path / "r.xlsx", {"客户": rows})], rules, REF)
+    assert list(reg.customers["birthday_type"]) == ["公历", "农历", "农历"]
+    parsed = almanac.parse_birthdays(reg.customers["birthday"], reg.customers["birthday_type"], reference_year=2026)
+    assert list(parsed["lunar"]) == [False, True, True]
+    assert "header-duplicate" not in set(reg.findings.frame()["代码"])  # two calendars are no clash
+
+
+def test_the_stronger_of_two_columns_for_one_field_wins_and_the_clash_is_reported(tmp_path, rules):
+    rows = [["客户姓名", "联系电话", "常用手机", "经纪人"]] + [
+        [n, phone(i), phone(i + 50), "李娜"] for i, n in enumerate(NAMES)]
+    reg = read_registers([write_xlsx(tmp_path / "r.xlsx", {"客户": rows})], rules, REF)
+    found = mapping_of(reg)
+    assert found["联系电话"][:2] == ("联系电话", "同义词") and found["常用手机"][0] == "（忽略）"
+    assert list(reg.customers["phone"]) == [phone(i) for i in range(len(NAMES))]
+    assert "header-weaker" in set(reg.findings.frame()["代码"])
+
+
+@pytest.mark.parametrize("values", [["A", "B", "1", "2", "3", "4", "5"], ["是", "否"] * 4],
+                         ids=["too-few-or-mixed", "marks"])
+def test_a_column_whose_content_is_unclear_is_left_alone(tmp_path, rules, values):
+    rows = [["客户姓名", "联系电话", "经纪人", "某列"]] + [
+        [NAMES[i], phone(i), "李娜", v] for i, v in enumerate(values)]
+    reg = read_registers([write_xlsx(tmp_path / "r.xlsx", {"客户": rows})], rules, REF)
+    assert mapping_of(reg)["某列"][0] == "（忽略）"
+
+
+def test_profiles_are_measured_on_a_sample_of_each_column(rules):
+    from crm_batch.ingest.profile import MEASURES, profiles
+
+    column = pd.Series([phone(i) for i in range(800)] + ["2026-11-01"] * 200, dtype="string")
+    found = profiles({0: column}, {0: set(MEASURES)}, rules, pd.Timestamp(REF))[0]
+    assert found.values == rules.ingest["content_sample"] and found.mobile == 1.0 and found.date == 0.0
