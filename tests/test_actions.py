@@ -13,10 +13,11 @@ import pytest
 
 from crm_batch import almanac
 from crm_batch.calendar import PlanWeek
-from crm_batch.rules.actions import add_months, merge_actions, plan_actions
+from crm_batch.rules.actions import add_months, plan_actions
 from crm_batch.rules.cadence import contact_cadence
 from crm_batch.rules.churn import churn_flags
 from crm_batch.rules.lifecycle import lifecycle
+from crm_batch.rules.schedule import merge_actions, rank_actions, schedule
 from crm_batch.rules_config import load_rules
 
 WEEK = PlanWeek.containing(dt.date(2026, 11, 23))
@@ -25,20 +26,26 @@ DATE_FIELDS = ("registered_at", "signed_at", "handover_at", "outreach_at")
 
 def plan(people: list[dict], contacts: list[tuple] = (), events: list[dict] = (), week: PlanWeek = WEEK,
          preset: str | None = None, merged: bool = False) -> pd.DataFrame:
-    """Actions for customers given as dicts (stage, grade, referral, fields…); contacts as (id, date, method, next)."""
+    """Actions for customers given as dicts (stage, grade, referral, status, fields…); contacts as
+    (id, date, method, next[, note]). ``merged``: scheduled into the agents' days, one row per customer and day."""
     rules = load_rules(preset)
-    customers = pd.DataFrame([{k: v for k, v in p.items() if k not in ("stage", "grade", "referral")}
+    customers = pd.DataFrame([{k: v for k, v in p.items() if k not in ("stage", "grade", "referral", "status")}
                               for p in people])
+    if "agent" not in customers:
+        customers["agent"] = "李娜"
     for key in DATE_FIELDS:
         if key in customers:
             customers[key] = pd.to_datetime(customers[key])
-    log = pd.DataFrame(list(contacts), columns=["customer_id", "contact_at", "method", "next_contact_at"])
+    log = pd.DataFrame([(*c, "介绍户型")[:5] for c in contacts],
+                       columns=["customer_id", "contact_at", "method", "next_contact_at", "content"])
     log["contact_at"] = pd.to_datetime(log["contact_at"])
     log["next_contact_at"] = pd.to_datetime(log["next_contact_at"])
-    log["content"] = "介绍户型"
     profiles = pd.DataFrame({"stage": [p.get("stage", "来访") for p in people],
                              "grade": [p.get("grade", "C") for p in people],
-                             "referral": [p.get("referral") for p in people]})
+                             "referral": [p.get("referral") for p in people],
+                             "status": pd.Series([p.get("status") for p in people], dtype="string"),
+                             "status_evidence": pd.Series([p.get("status") and "最近跟进（2026-11-20）：“已认购 3-502”"
+                                                           for p in people], dtype="string")})
     profiles = profiles.join(contact_cadence(customers, log, profiles, week.today, rules))
     profiles = profiles.join(churn_flags(customers, log, profiles, week.today, rules))
     profiles = profiles.join(lifecycle(customers, profiles, rules))
@@ -49,7 +56,8 @@ def plan(people: list[dict], contacts: list[tuple] = (), events: list[dict] = ()
     event_frame = pd.DataFrame(list(events), columns=["event_name", "event_date", "event_target"])
     event_frame["event_date"] = pd.to_datetime(event_frame["event_date"])
     long = plan_actions(customers, log, event_frame, profiles, dates, week, rules)
-    out = merge_actions(long, profiles, rules) if merged else long
+    out = merge_actions(schedule(rank_actions(long, customers, profiles, rules), week, rules).planned) if merged \
+        else long
     out = out.assign(who=customers["customer_id"].reindex(out["cust"]).to_numpy())
     return out.sort_values(["who", "date"], kind="stable").reset_index(drop=True)
 
@@ -78,8 +86,10 @@ def test_cadence_calls_fall_on_their_due_days():
     assert days(frame, "D1") == []
     assert days(frame, "K1", "大客户回访") == ["11-24", "11-27"]
     first_a = frame[frame["who"] == "A1"].iloc[0]
-    assert first_a["reason"] == "A 级每 1 天至少联系一次；最近联系 2026-11-20，已逾期 2 天"
-    assert frame[frame["who"] == "C1"].iloc[0]["reason"].endswith("最近联系 2026-11-01，已逾期 7 天")
+    assert first_a["reason"] == "A 级每 1 天至少联系一次；已逾期 2 天"
+    c1 = frame[frame["who"] == "C1"].iloc[0]
+    assert c1["reason"] == "C 级每 15 天至少联系一次；已逾期 7 天"
+    assert (c1["spread"], c1["age"], c1["until"].strftime("%m-%d")) == (True, 7, "11-29")  # work for the week
 
 
 def test_buyers_get_the_quarterly_revisit():
@@ -230,7 +240,7 @@ def test_relationship_words_negated_are_not_close():
     assert how == {"R1": "发送祝福短信", "R2": "电话祝福，寄送贺卡", "R3": "上门拜访，送鲜花和蛋糕"}
 
 
-def test_one_customers_reasons_on_one_day_are_one_row_led_by_the_most_urgent():
+def test_one_customers_reasons_on_one_day_are_one_row_led_by_the_best_score():
     frame = plan(
         [{"customer_id": "A1", "grade": "A", "birthday": "1980-11-24", "relationship": "一般"}],
         contacts=[("A1", "2026-11-22", "电话", "2026-11-24")], merged=True,
@@ -238,20 +248,22 @@ def test_one_customers_reasons_on_one_day_are_one_row_led_by_the_most_urgent():
     monday_to_sunday = days(frame, "A1")
     assert monday_to_sunday == ["11-23", "11-24", "11-25", "11-26", "11-27", "11-28", "11-29"]
     tuesday = frame[frame["date"] == pd.Timestamp("2026-11-24")].iloc[0]
-    # Types in the rules' priority-table order; the A-grade call keeps the row at 高 either way.
-    assert tuesday["types"] == "生日祝福、计划回访、电话回访"
-    assert tuesday["lead_type"] == "生日祝福" and tuesday["priority"] == "高"
-    assert tuesday["reasons"] == ("生日 11月24日，46 岁 → 上门拜访，送鲜花和蛋糕；"
-                                  "上次电话（11-22）约定 11-24 回访：介绍户型；"
-                                  "A 级每 1 天至少联系一次；按频率继续联系")
+    # In score order: the appointment (tier 1), the A's daily call (2), the birthday (3).
+    assert tuesday["types"] == "计划回访、电话回访、生日祝福"
+    assert tuesday["lead_type"] == "计划回访"
+    # Being graded A raises nothing by itself: every part is 中.
+    assert tuesday["priority"] == "中"
+    assert tuesday["reasons"] == ("上次电话（11-22）约定 11-24 回访：介绍户型；"
+                                  "A 级每 1 天至少联系一次；按频率继续联系；"
+                                  "生日 11月24日，46 岁 → 上门拜访，送鲜花和蛋糕")
 
 
-def test_a_planned_follow_up_leads_over_a_routine_call_but_keeps_its_priority():
+def test_a_planned_follow_up_leads_over_a_routine_call():
     frame = plan([{"customer_id": "A1", "grade": "A"}], contacts=[("A1", "2026-11-22", "电话", "2026-11-25")],
                  merged=True)
     wednesday = frame[frame["date"] == pd.Timestamp("2026-11-25")].iloc[0]
     assert (wednesday["lead_type"], wednesday["types"]) == ("计划回访", "计划回访、电话回访")
-    assert wednesday["priority"] == "高"
+    assert wednesday["priority"] == "中"
 
 
 def test_add_months_keeps_the_day_or_the_months_last():

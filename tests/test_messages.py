@@ -18,6 +18,11 @@ DAY = pd.Timestamp("2026-11-23")  # a Monday
 
 # A realistic row for each configured action type: (occasion, detail).
 REALISTIC = {
+    "逾期回访": (pd.NA, "想看三居室"),
+    "意向复核": (pd.NA, pd.NA),
+    "成交确认": (pd.NA, pd.NA),
+    "节日群发": ("春节", pd.NA),
+    "节气群发": ("小寒", pd.NA),
     "生日祝福": ("生日", pd.NA),
     "生日会邀约": ("生日", "12月6日 下午3点"),
     "纪念日祝福": ("纪念日", pd.NA),
