@@ -311,7 +311,7 @@ def ago(then: Any, now: Any) -> str:
     if days <= 2:
         return ("昨天", "前天")[days - 1]
     if days < 30:
-        return f"{days} 天前"
+        return f"{days}天前"
     months = days // 30
     return f"{_MONTHS_AGO[months - 1]}个多月前" if months <= len(_MONTHS_AGO) else "半年前"
 
@@ -346,11 +346,11 @@ def _sample_contexts(sender: Sender) -> list[dict[str, str]]:
     without detail and topic)."""
     base = {"salutation": "王先生", "greeting": "王先生，您好", "agent": "张三", "agent_title": sender.title,
             "company": sender.company, "intro": sender.intro("张三"), "signature": sender.signature("张三"),
-            "date": "11月23日", "weekday": "周一", "topic_ago": "5 天前", "last_ago": "3 天前", "agreed": "11月20日"}
+            "date": "11月23日", "weekday": "周一", "topic_ago": "5天前", "last_ago": "3天前", "agreed": "11月20日"}
     occasions = ("", "生日", "春节", "元宵", "清明", "端午", "中秋", "国庆", "元旦", "冬至", "立春", "立夏", "立秋",
                  "立冬", "大寒", "店庆活动")
     plain = [{**base, "occasion": o, "detail": d, "topic": "", "situation": ""}
              for o in occasions for d in ("", "示例说明")]
     talks = [{**base, "occasion": "", "detail": "", "topic": t, "situation": s}
-             for t in ("", "户型") for s in ("", "未接通", "久未联系", "来访后")]
+             for t in ("", "户型") for s in ("", "未接通", "久未联系", "来访后", "再次联系")]
     return plain + talks

@@ -31,7 +31,7 @@ from crm_batch.rules.cadence import contact_cadence
 from crm_batch.rules.churn import churn_flags
 from crm_batch.rules.completeness import assess_completeness, derive_stage
 from crm_batch.rules.compliance import compliance_summary, kpis
-from crm_batch.rules.conversation import conversation
+from crm_batch.rules.conversation import AGAIN, conversation
 from crm_batch.rules.grading import grade_intent, referral_tier
 from crm_batch.rules.lifecycle import lifecycle
 from crm_batch.rules.office_words import office_status
@@ -171,6 +171,14 @@ def drafts(items: pd.DataFrame, customers: pd.DataFrame, talk: pd.DataFrame, agr
     said = talk.reindex(cust)
     kind = items["action_type"].astype("string")
     appointment = kind.isin([PLANNED, MISSED]).to_numpy()
+    # A customer called again later in the week: the script says so, it does not repeat the first call.
+    calls = kind.isin(CALL_SCRIPTS).fillna(False).to_numpy(dtype=bool)
+    earlier = pd.Series(False, index=items.index)
+    if calls.any():
+        dated = items.loc[calls, ["cust", "date"]].sort_values("date", kind="stable")
+        seen = dated.groupby("cust", sort=False)["date"].transform("min")
+        earlier.loc[dated.index] = (dated["date"] > seen).to_numpy()
+    situation = said["situation"].astype("string").mask(earlier.to_numpy(), AGAIN)
     rows = pd.DataFrame({
         "action_type": kind.to_numpy(),
         "salutation": called.to_numpy(),
@@ -180,7 +188,7 @@ def drafts(items: pd.DataFrame, customers: pd.DataFrame, talk: pd.DataFrame, agr
         "detail": items["detail"].to_numpy(),
         "topic": said["topic"].to_numpy(),
         "topic_at": said["topic_at"].to_numpy(),
-        "situation": said["situation"].to_numpy(),
+        "situation": situation.to_numpy(),
         "last_at": said["last_at"].to_numpy(),
         "agreed": pd.to_datetime(agreed.reindex(cust).to_numpy()).where(appointment, pd.NaT),
     }, index=items.index)

@@ -13,7 +13,7 @@ import pytest
 
 from crm_batch import almanac
 from crm_batch.calendar import PlanWeek
-from crm_batch.rules.actions import add_months, plan_actions
+from crm_batch.rules.actions import add_months, plan_actions, review_list
 from crm_batch.rules.cadence import contact_cadence
 from crm_batch.rules.churn import churn_flags
 from crm_batch.rules.lifecycle import lifecycle
@@ -28,6 +28,17 @@ def plan(people: list[dict], contacts: list[tuple] = (), events: list[dict] = ()
          preset: str | None = None, merged: bool = False) -> pd.DataFrame:
     """Actions for customers given as dicts (stage, grade, referral, status, fields…); contacts as
     (id, date, method, next[, note]). ``merged``: scheduled into the agents' days, one row per customer and day."""
+    customers, log, event_frame, profiles, dates, rules = register(people, contacts, events, week, preset)
+    long = plan_actions(customers, log, event_frame, profiles, dates, week, rules)
+    out = merge_actions(schedule(rank_actions(long, customers, profiles, rules), week, rules).planned) if merged \
+        else long
+    out = out.assign(who=customers["customer_id"].reindex(out["cust"]).to_numpy())
+    return out.sort_values(["who", "date"], kind="stable").reset_index(drop=True)
+
+
+def register(people: list[dict], contacts: list[tuple] = (), events: list[dict] = (), week: PlanWeek = WEEK,
+             preset: str | None = None) -> tuple:
+    """The frames the plan reads: customers, contacts, events, profiles, parsed dates, rules."""
     rules = load_rules(preset)
     customers = pd.DataFrame([{k: v for k, v in p.items() if k not in ("stage", "grade", "referral", "status")}
                               for p in people])
@@ -55,11 +66,7 @@ def plan(people: list[dict], contacts: list[tuple] = (), events: list[dict] = ()
         dates["birthday"] = almanac.parse_birthdays(customers["birthday"], kind, reference_year=week.sunday.year)
     event_frame = pd.DataFrame(list(events), columns=["event_name", "event_date", "event_target"])
     event_frame["event_date"] = pd.to_datetime(event_frame["event_date"])
-    long = plan_actions(customers, log, event_frame, profiles, dates, week, rules)
-    out = merge_actions(schedule(rank_actions(long, customers, profiles, rules), week, rules).planned) if merged \
-        else long
-    out = out.assign(who=customers["customer_id"].reindex(out["cust"]).to_numpy())
-    return out.sort_values(["who", "date"], kind="stable").reset_index(drop=True)
+    return customers, log, event_frame, profiles, dates, rules
 
 
 def days(frame: pd.DataFrame, who: str, kind: str | None = None) -> list[str]:
@@ -270,3 +277,100 @@ def test_add_months_keeps_the_day_or_the_months_last():
     base = pd.Series(pd.to_datetime(["2026-01-31", "2023-11-25", "2024-02-29"]))
     assert add_months(base, 1).dt.strftime("%Y-%m-%d").tolist() == ["2026-02-28", "2023-12-25", "2024-03-29"]
     assert add_months(base, 12).dt.strftime("%Y-%m-%d").tolist() == ["2027-01-31", "2024-11-25", "2025-02-28"]
+
+
+# ---------------------------------------------------------------- issue 17: the office's words, missed appointments
+
+
+def test_a_missed_appointment_is_an_action_on_the_plans_first_day():
+    frame = plan([{"customer_id": "M1", "grade": "B"}],
+                 contacts=[("M1", "2026-11-10", "电话", "2026-11-16", "想看三居室，等周末和爱人商量")])
+    missed = frame[frame["action_type"] == "逾期回访"].iloc[0]
+    assert missed["reason"] == "计划回访已逾期 7 天：上次约定 11-16（11-10 电话时约定）"
+    assert (missed["date"].strftime("%m-%d"), missed["until"].strftime("%m-%d"), missed["age"]) == ("11-23", "11-29", 7)
+    assert missed["detail"] == "想看三居室，等周末和爱人商量"
+
+
+def test_an_appointment_followed_by_any_contact_is_not_missed():
+    frame = plan([{"customer_id": "M1", "grade": "C"}],
+                 contacts=[("M1", "2026-11-10", "电话", "2026-11-16"), ("M1", "2026-11-18", "微信", None)])
+    assert days(frame, "M1", "逾期回访") == []
+
+
+def test_a_customer_who_said_no_gets_no_routine_calls_but_keeps_the_birthday():
+    frame = plan([{"customer_id": "N1", "grade": "B", "status": "建议战败", "birthday": "1980-11-25"}],
+                 contacts=[("N1", "2026-11-01", "电话", "2026-11-10", "不考虑了")])
+    assert sorted(set(frame[frame["who"] == "N1"]["action_type"])) == ["生日祝福"]
+
+
+def test_a_probable_deal_is_congratulated_not_called_on_the_grades_cadence():
+    frame = plan([{"customer_id": "D1", "grade": "A", "status": "疑似成交"}],
+                 contacts=[("D1", "2026-11-20", "来访", "2026-11-21", "已认购 3-502")])
+    rows = frame[frame["who"] == "D1"]
+    assert rows["action_type"].tolist() == ["成交确认"]  # no daily A calls, no 逾期回访 for the 11-21 plan
+    assert rows.iloc[0]["reason"] == "疑似成交，请补登成交日期：最近跟进（2026-11-20）：“已认购 3-502”"
+
+
+def test_an_invalid_lead_gets_nothing_not_even_a_greeting():
+    week = PlanWeek.containing(dt.date(2026, 12, 7))  # 大雪
+    frame = plan([{"customer_id": "X1", "grade": "D", "status": "无效线索", "birthday": "1980-12-08"},
+                  {"customer_id": "X2", "grade": "D"}],
+                 contacts=[("X1", "2026-11-01", "电话", "2026-11-05", "空号")], week=week)
+    assert days(frame, "X1") == [] and days(frame, "X2", "节气问候") == ["12-07"]
+
+
+def test_a_stale_a_gets_one_call_to_reconfirm_not_seven():
+    # Last reached 11-18; the office's log runs to 11-22 (another customer): 4 days > 2 × 1.
+    frame = plan([{"customer_id": "S1", "grade": "A"}, {"customer_id": "O1", "grade": "C"}],
+                 contacts=[("S1", "2026-11-18", "电话", None), ("O1", "2026-11-22", "电话", None)])
+    rows = frame[frame["who"] == "S1"]
+    assert rows["action_type"].tolist() == ["意向复核"]
+    assert rows.iloc[0]["reason"] == ("A 级每 1 天联系一次，已 4 天没联系上（超过 2 倍间隔，跟进记录记到 11-22）"
+                                      " → 打一次电话重新确认意向，按结果改等级")
+
+
+def test_overdue_b_calls_are_phased_over_their_interval_the_oldest_first():
+    people = [{"customer_id": f"B{i}", "grade": "B"} for i in range(4)]
+    contacts = [(f"B{i}", f"2026-11-{10 + i}", "电话", None) for i in range(4)]
+    frame = plan(people, contacts=contacts)
+    first = {who: days(frame, who, "电话回访") for who in ("B0", "B1", "B2", "B3")}
+    assert first == {"B0": ["11-23", "11-26", "11-29"], "B1": ["11-24", "11-27"], "B2": ["11-25", "11-28"],
+                     "B3": ["11-23", "11-26", "11-29"]}
+
+
+def test_a_lunar_birthday_names_the_greeting_days_own_lunar_date():
+    # 腊月 of lunar year 2026 has 29 days: a 腊月三十 birthday is greeted on 廿九, 2027-02-05.
+    week = PlanWeek.containing(dt.date(2027, 2, 1))
+    frame = plan([{"customer_id": "L1", "birthday": "农历腊月三十", "relationship": "一般"},
+                  {"customer_id": "L2", "birthday": "农历腊月廿八", "relationship": "一般"}], week=week)
+    births = frame[frame["action_type"] == "生日祝福"].set_index("who")["reason"]
+    assert births["L1"] == "生日 2月5日（农历腊月廿九；登记为腊月三十，今年腊月小） → 电话祝福，寄送贺卡"
+    assert births["L2"] == "生日 2月4日（农历腊月廿八） → 电话祝福，寄送贺卡"
+
+
+def test_a_mid_week_run_dates_nothing_before_today():
+    wednesday = PlanWeek.containing(dt.date(2026, 11, 25))
+    frame = plan(
+        [{"customer_id": "P1", "grade": "C", "birthday": "1980-11-23"}, {"customer_id": "P2", "grade": "C"}],
+        contacts=[("P1", "2026-11-20", "电话", None), ("P2", "2026-11-20", "电话", "2026-11-24")],
+        events=[{"event_name": "品鉴会", "event_date": "2026-11-30", "event_target": "全部客户"}],
+        week=wednesday)
+    assert frame["date"].min() == pd.Timestamp("2026-11-25")
+    assert days(frame, "P1", "生日祝福") == []  # Monday's birthday is past
+    assert days(frame, "P2", "逾期回访") == ["11-25"]  # Tuesday's appointment was missed: first thing today
+    assert days(frame, "P1", "活动通知") == ["11-25"]  # the notice day (11-23) is past, the event ahead
+
+
+def test_the_manager_lists_quote_the_evidence():
+    customers, log, _, profiles, _, rules = register(
+        [{"customer_id": "N1", "status": "建议战败"}, {"customer_id": "D1", "grade": "A", "status": "疑似成交"},
+         {"customer_id": "S1", "grade": "A"}, {"customer_id": "X1", "grade": "D", "status": "无效线索"},
+         {"customer_id": "O1", "grade": "C"}],
+        contacts=[("S1", "2026-11-18", "电话", None), ("O1", "2026-11-22", "电话", None)])
+    listed = review_list(customers, log, profiles, WEEK, rules)
+    listed["who"] = customers["customer_id"].reindex(listed["cust"]).to_numpy()
+    assert listed[["list", "who"]].values.tolist() == [
+        ["建议战败（待主管审批）", "N1"], ["疑似成交，请补登成交日期", "D1"], ["等级待复核", "S1"], ["无效线索", "X1"]]
+    evidence = dict(zip(listed["who"], listed["evidence"], strict=True))
+    assert evidence["N1"] == "最近跟进（2026-11-20）：“已认购 3-502”"  # the fixture's evidence text, as given
+    assert evidence["S1"] == "A 级每 1 天联系一次，已 4 天没联系上（超过 2 倍间隔，跟进记录记到 11-22）"

@@ -25,6 +25,7 @@ from crm_batch.rules import column
 from crm_batch.rules_config import Rules
 
 UNREACHED, IDLE, AFTER_VISIT = "未接通", "久未联系", "来访后"
+AGAIN = "再次联系"  # a second call in the same week (set by the plan, not by the log)
 VISIT = "来访"  # the contact method that is a visit (vocab.methods)
 
 
