@@ -49,9 +49,6 @@ DRAFT_COLUMNS = ("action_type", "salutation", "agent", "occasion", "date", "deta
 # The variables every template may use; templates/README.md documents them.
 TEMPLATE_VARIABLES = ("salutation", "greeting", "agent", "agent_title", "company", "intro", "signature", "occasion",
                       "date", "weekday", "detail", "topic", "topic_ago", "situation", "last_ago", "agreed")
-# Variables computed from other columns: which columns a template using them depends on.
-DERIVED = {"weekday": {"date"}, "greeting": {"salutation"}, "intro": {"agent"}, "signature": {"agent"},
-           "topic_ago": {"topic_at", "date"}, "last_ago": {"last_at", "date"}}
 # The action types whose draft is a call script (电话话术); the others are text messages (短信).
 CALL_SCRIPTS = frozenset({"逾期回访", "计划回访", "意向复核", "成交确认", "外拓回访", "大客户回访", "电话回访",
                           "季度回访"})
@@ -176,48 +173,121 @@ def render_drafts(actions: pd.DataFrame, rules: Rules, template_dirs: Sequence[P
     ``actions`` has the columns of ``DRAFT_COLUMNS`` (the conversation ones —
     topic, topic_at, situation, last_at, agreed — may be absent); ``date`` is the
     action's day. Missing texts reach the template as "" (salutation as “您”).
+
+    A text is rendered once per distinct value of the variables its template uses. The
+    variables that name a person (``PERSONAL``) are left out of that when the template only
+    prints them: it is rendered with a marker in their place, and each row's own values are
+    filled in afterwards — a greeting to 100,000 customers is one render per occasion, not one
+    per customer.
     """
     names: Mapping[str, str] = rules["actions"]["templates"]
     values = np.full(len(actions), pd.NA, dtype=object)
-    # Positional from here on: the caller's index may repeat labels.
-    frame = pd.DataFrame({c: _text(actions[c] if c in actions else pd.Series(pd.NA, index=actions.index)).to_numpy()
-                          for c in DRAFT_COLUMNS if c not in DATE_COLUMNS})
-    for c in DATE_COLUMNS:
-        values_of = actions[c] if c in actions else pd.Series(pd.NaT, index=actions.index)
-        frame[c] = pd.to_datetime(values_of.to_numpy(), errors="coerce").normalize()
-    drafted = frame["action_type"].isin(list(names)).fillna(False).to_numpy(dtype=bool)
-    frame = frame[drafted]
-    if frame.empty:
+    kinds = _text(actions["action_type"]).to_numpy(dtype=object)
+    drafted = np.flatnonzero(pd.Series(kinds).isin(list(names)).to_numpy(dtype=bool))
+    if not len(drafted):
         return pd.Series(values, index=actions.index, dtype="string")
-
+    # Positional from here on: the caller's index may repeat labels.
+    context = _contexts(actions.iloc[drafted], Sender.of(rules))
     env = _environment(template_dirs)
-    sender = Sender.of(rules)
-    templates = {t: _load(env, t, names[t], template_dirs) for t in frame["action_type"].unique()}
-    # A text depends only on the columns its template uses: a daily call's talk track is rendered once
-    # per customer, not once per day.
-    codes = pd.DataFrame({c: pd.factorize(frame[c], use_na_sentinel=False)[0] for c in DRAFT_COLUMNS})
-    for action_type in templates:
-        used = _used_columns(env, names[action_type])
-        rows = (frame["action_type"] == action_type).to_numpy()
-        for unused in set(DRAFT_COLUMNS) - used - {"action_type"}:
-            codes.loc[rows, unused] = -1
-    group = codes.groupby(list(DRAFT_COLUMNS), sort=False).ngroup().to_numpy()
-    _, first_rows = np.unique(group, return_index=True)
-    texts = np.empty(len(first_rows), dtype=object)
-    for i, row in enumerate(frame.iloc[first_rows].itertuples(index=False)):
-        texts[i] = _render(
-            templates[row.action_type], _context(row, sender), row.action_type, names[row.action_type], template_dirs
-        )
-    values[drafted] = texts[group]
+    for action_type in pd.unique(kinds[drafted]):  # a handful of action types, never a loop over rows
+        rows = np.flatnonzero(kinds[drafted] == action_type)
+        file_name = names[action_type]
+        template = _load(env, action_type, file_name, template_dirs)
+        used, marked = _variables(env, file_name)
+        mine = context.iloc[rows]
+        group = _groups(mine, sorted(used - marked))
+        _, first = np.unique(group, return_index=True)
+        texts = np.empty(len(first), dtype=object)
+        for i, given in enumerate(mine.iloc[first].to_dict("records")):
+            given.update({name: MARKS[name] for name in marked})
+            texts[i] = _render(template, given, action_type, file_name, template_dirs)
+        out = texts[group]
+        values[drafted[rows]] = _filled(out, mine, marked) if marked else out
     return pd.Series(values, index=actions.index, dtype="string")
 
 
-def _used_columns(env: jinja2.Environment, file_name: str) -> set[str]:
-    """The action columns a template reads (weekday comes from date, greeting from salutation …)."""
-    source = env.loader.get_source(env, file_name)[0]
-    names = jinja2.meta.find_undeclared_variables(env.parse(source))
-    used = set().union(*(DERIVED.get(n, {n}) for n in names))
-    return used & set(DRAFT_COLUMNS)
+def _groups(frame: pd.DataFrame, keys: list[str]) -> np.ndarray:
+    """Which distinct combination of ``keys`` each row holds, numbered from 0 (integer codes, combined)."""
+    group = np.zeros(len(frame), dtype=np.int64)
+    for key in keys:
+        codes = pd.factorize(frame[key].to_numpy(dtype=object))[0]
+        group = pd.factorize(group * (codes.max(initial=0) + 1) + codes)[0]
+    return group
+
+
+# The variables that name a person: rendered as markers and filled in per row when a template only prints them.
+PERSONAL = ("salutation", "greeting", "agent", "intro", "signature")
+# Private-use characters: never in a register's text, and kept by numpy (which drops trailing NULs).
+MARKS = {name: f"\ue000{i}\ue001" for i, name in enumerate(PERSONAL)}
+_MARKED = re.compile("(" + "|".join(map(re.escape, MARKS.values())) + ")")
+
+
+def _variables(env: jinja2.Environment, file_name: str) -> tuple[set[str], set[str]]:
+    """The variables a template uses, and those of ``PERSONAL`` it only prints (``{{ salutation }}``).
+
+    A personal variable used any other way (in an ``if``, through a filter, sliced) is rendered per
+    row like the others.
+    """
+    tree = env.parse(env.loader.get_source(env, file_name)[0])
+    used = jinja2.meta.find_undeclared_variables(tree) & set(TEMPLATE_VARIABLES)
+    names = [n.name for n in tree.find_all(jinja2.nodes.Name) if n.name in PERSONAL]
+    printed = [n.name for out in tree.find_all(jinja2.nodes.Output) for n in out.nodes
+               if isinstance(n, jinja2.nodes.Name) and n.name in PERSONAL]
+    marked = {name for name in set(names) if names.count(name) == printed.count(name)}
+    return used, marked
+
+
+def _filled(texts: np.ndarray, context: pd.DataFrame, marked: set[str]) -> np.ndarray:
+    """Each row's text with its own values in place of the markers; vectorised over rows, looping over the
+    pieces of a text (a few)."""
+    codes, uniques = pd.factorize(pd.Series(texts, dtype=object))
+    pieces = [_MARKED.split(text) for text in uniques]
+    filled = np.full(len(texts), "", dtype=object)
+    for k in range(max(map(len, pieces))):
+        piece = np.array([p[k] if k < len(p) else "" for p in pieces], dtype=object)[codes]
+        for name in marked:
+            at = piece == MARKS[name]
+            piece[at] = context[name].to_numpy(dtype=object)[at]
+        filled = filled + piece
+    return filled
+
+
+def _contexts(actions: pd.DataFrame, sender: Sender) -> pd.DataFrame:
+    """Every template variable of every row, as text (object arrays), computed column by column."""
+    def text(key: str) -> np.ndarray:
+        column = actions[key] if key in actions else pd.Series(pd.NA, index=actions.index)
+        return _text(column).fillna("").to_numpy(dtype=object)
+
+    def day(key: str) -> pd.Series:
+        column = actions[key] if key in actions else pd.Series(pd.NaT, index=actions.index)
+        return pd.Series(pd.to_datetime(column.to_numpy(), errors="coerce"), index=actions.index).dt.normalize()
+
+    date = day("date")
+    salutation = text("salutation")
+    salutation[salutation == ""] = FALLBACK_SALUTATION
+    named = text("agent")
+    n = len(actions)
+    intro = "我是" + (f"{sender.company}的" if sender.company else "您的") + sender.title
+    weekday = np.array([*WEEKDAYS, ""], dtype=object)[date.dt.day_of_week.fillna(len(WEEKDAYS)).astype(int).to_numpy()]
+    return pd.DataFrame({
+        "salutation": salutation,
+        "greeting": np.where(salutation == FALLBACK_SALUTATION, "您好", salutation + "，您好").astype(object),
+        "agent": np.where(named == "", sender.fallback, named).astype(object),
+        "agent_title": np.full(n, sender.title, dtype=object),
+        "company": np.full(n, sender.company, dtype=object),
+        "intro": intro + named,
+        "signature": np.where(named == "", sender.company or sender.title,
+                              f"{sender.company or sender.title} " + named).astype(object),
+        "occasion": text("occasion"),
+        "date": _month_day(date),
+        "weekday": weekday,
+        "detail": text("detail"),
+        "topic": text("topic"),
+        "topic_ago": ago_texts(day("topic_at"), date),
+        "situation": text("situation"),
+        "last_ago": ago_texts(day("last_at"), date),
+        "agreed": _month_day(day("agreed")),
+    }, index=actions.index)
 
 
 def _text(values: pd.Series) -> pd.Series:
@@ -293,52 +363,35 @@ def _line(exc: BaseException, template: jinja2.Template) -> str:
     return f"第 {lines[-1]} 行" if lines else ""
 
 
-DATE_COLUMNS = ("date", "topic_at", "last_at", "agreed")
 _MONTHS_AGO = "一两三四五"
 
 
-def _md(day: Any) -> str:
-    return "" if pd.isna(day) else f"{day.month}月{day.day}日"
+_MONTH_DAYS = np.array([f"{m}月{d}日" for m in range(1, 13) for d in range(1, 32)] + [""], dtype=object)
+
+
+def _month_day(days: pd.Series) -> np.ndarray:
+    """11月23日; "" where there is no day."""
+    at = ((days.dt.month - 1) * 31 + days.dt.day - 1).fillna(len(_MONTH_DAYS) - 1).astype(int).to_numpy()
+    return _MONTH_DAYS[at]
+
+
+def ago_texts(then: pd.Series, now: pd.Series) -> pd.Series:
+    """How long before ``now`` each ``then`` was, as one says it: 今天, 昨天, 前天, 5天前, 一个多月前 …"""
+    days = (now - then).dt.days.to_numpy(dtype=float)
+    whole = np.nan_to_num(days, nan=0).astype(np.int64)
+    months = whole // 30
+    month_words = np.array(["", *[f"{m}个多月前" for m in _MONTHS_AGO]], dtype=object)
+    said = np.select(
+        [np.isnan(days), whole <= 0, whole == 1, whole == 2, whole < 30, months <= len(_MONTHS_AGO)],
+        ["", "今天", "昨天", "前天", whole.astype(str).astype(object) + "天前",
+         month_words[np.minimum(months, len(_MONTHS_AGO))]],
+        "半年前")
+    return pd.Series(said, index=then.index, dtype=object)
 
 
 def ago(then: Any, now: Any) -> str:
-    """How long before ``now`` ``then`` was, as one says it: 今天, 昨天, 前天, 5 天前, 一个多月前 …"""
-    if pd.isna(then) or pd.isna(now):
-        return ""
-    days = (now - then).days
-    if days <= 0:
-        return "今天"
-    if days <= 2:
-        return ("昨天", "前天")[days - 1]
-    if days < 30:
-        return f"{days}天前"
-    months = days // 30
-    return f"{_MONTHS_AGO[months - 1]}个多月前" if months <= len(_MONTHS_AGO) else "半年前"
-
-
-def _context(row: Any, sender: Sender) -> dict[str, str]:
-    day = row.date
-    has_day = not pd.isna(day)
-    named = "" if pd.isna(row.agent) else row.agent
-    salutation = FALLBACK_SALUTATION if pd.isna(row.salutation) else row.salutation
-    return {
-        "salutation": salutation,
-        "greeting": greeting(salutation),
-        "agent": named or sender.fallback,
-        "agent_title": sender.title,
-        "company": sender.company,
-        "intro": sender.intro(named),
-        "signature": sender.signature(named),
-        "occasion": "" if pd.isna(row.occasion) else row.occasion,
-        "date": _md(day),
-        "weekday": WEEKDAYS[day.weekday()] if has_day else "",
-        "detail": "" if pd.isna(row.detail) else row.detail,
-        "topic": "" if pd.isna(row.topic) else row.topic,
-        "topic_ago": ago(row.topic_at, day),
-        "situation": "" if pd.isna(row.situation) else row.situation,
-        "last_ago": ago(row.last_at, day),
-        "agreed": _md(row.agreed),
-    }
+    """One ``ago_texts``: how long before ``now`` ``then`` was."""
+    return ago_texts(pd.Series([then], dtype="datetime64[ns]"), pd.Series([now], dtype="datetime64[ns]")).iloc[0]
 
 
 def _sample_contexts(sender: Sender) -> list[dict[str, str]]:

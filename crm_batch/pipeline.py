@@ -125,11 +125,12 @@ def plan_week(customers: pd.DataFrame, contacts: pd.DataFrame, events: pd.DataFr
               template_dirs: Sequence[Path]) -> WeekPlan:
     """本周行动: the candidates, ranked and fitted into each agent's days, with drafts; what did not fit;
     the group sends' lists; the lists for the manager."""
-    long = plan_actions(customers, contacts, events, profiles, dates, week, rules)
+    plans = latest_plans(customers, contacts, pd.Timestamp(week.today))
+    long = plan_actions(customers, contacts, events, profiles, dates, week, rules, plans)
     fitted = schedule(rank_actions(long, customers, profiles, rules), week, rules)
     planned = fitted.planned
     talk = conversation(customers, contacts, week.today, rules)
-    agreed = latest_plans(customers, contacts, pd.Timestamp(week.today))["planned_for"]
+    agreed = plans["planned_for"]
     planned = planned.assign(
         draft=drafts(planned, customers, talk, agreed, rules, template_dirs),
         group_draft=drafts(planned, customers, talk, agreed, rules, template_dirs, anonymous=True),
@@ -158,16 +159,26 @@ def drafts(items: pd.DataFrame, customers: pd.DataFrame, talk: pd.DataFrame, agr
 
     ``anonymous``: only the group sends, greeted “您好” (one text for every recipient); other rows missing.
     """
-    if anonymous:
+    if anonymous:  # one text per group send (agent, day, occasion), mapped back to its recipients
         items = items[items["group"].to_numpy(dtype=bool)]
+        sends = items.drop_duplicates(["agent", "date", "occasion"])
+        text = _drafts(sends, customers, talk, agreed, rules, template_dirs, by_name=False)
+        keyed = sends[["agent", "date", "occasion"]].assign(draft=text.to_numpy())
+        found = items[["agent", "date", "occasion"]].merge(keyed, how="left", on=["agent", "date", "occasion"])
+        return pd.Series(found["draft"].to_numpy(), index=items.index, dtype="string")
+    return _drafts(items, customers, talk, agreed, rules, template_dirs, by_name=True)
+
+
+def _drafts(items: pd.DataFrame, customers: pd.DataFrame, talk: pd.DataFrame, agreed: pd.Series, rules: Rules,
+            template_dirs: Sequence[Path], by_name: bool) -> pd.Series:
     cust = items["cust"].to_numpy()
     people = customers.reindex(cust)
     gender = people["gender"] if "gender" in people else pd.Series(pd.NA, index=people.index)
-    if anonymous:
-        called = pd.Series(FALLBACK_SALUTATION, index=people.index, dtype="string")
-    else:
+    if by_name:
         called = salutation(people["name"], gender, rules["actions"]["compound_surnames"],
                             rules["actions"]["not_names"])
+    else:
+        called = pd.Series(FALLBACK_SALUTATION, index=people.index, dtype="string")
     said = talk.reindex(cust)
     kind = items["action_type"].astype("string")
     appointment = kind.isin([PLANNED, MISSED]).to_numpy()

@@ -209,7 +209,7 @@ def test_duplicates_map_back_to_their_rows_with_a_custom_index(rules: Rules, mon
     drafts = render_drafts(frame, rules, BUILTIN)
     assert drafts.index.tolist() == ["k9", "k3", "k7", "k1", "k5", "k2"]
     assert drafts.dtype == "string"
-    assert len(calls) == 4
+    assert len(calls) == 2  # one per template: the names are filled in afterwards
     assert drafts["k9"] == drafts["k1"] and drafts["k3"] == drafts["k5"]
     assert drafts["k9"].startswith("王先生") and drafts["k3"].startswith("李女士")
     assert "张三" in drafts["k9"] and "赵强" in drafts["k2"] and "赵强" not in drafts["k9"]
@@ -229,10 +229,24 @@ def test_greeting_every_customer_renders_once_per_distinct_text(rules: Rules, mo
         "occasion": "小雪", "date": pd.Timestamp("2026-11-22"), "detail": pd.NA,
     })
     drafts = render_drafts(frame, rules, BUILTIN)
-    assert len(calls) == len(frame[["salutation", "agent"]].drop_duplicates()) == 7 * 2 * 20
+    assert len(calls) == 1  # the template only prints the names: rendered once, each row's names filled in
     assert drafts.notna().all()
-    assert drafts.iloc[12345].startswith(frame["salutation"].iloc[12345])
-    assert frame["agent"].iloc[12345] in drafts.iloc[12345]
+    assert drafts.iloc[12345] == (f"{frame['salutation'].iloc[12345]}，您好！今日小雪，天气寒冷，请注意添衣保暖，"
+                                  f"出行注意安全。祝您身体健康！——置业顾问 {frame['agent'].iloc[12345]}")
+
+
+def test_a_template_that_looks_at_a_name_is_rendered_per_name(rules: Rules, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = team_folder(tmp_path, {"call.j2": "{% if salutation == '您' %}您好{% else %}{{ salutation }}，您好"
+                                               "{% endif %}，我是{{ agent }}。"})
+    calls = []
+    render = messages._render
+    monkeypatch.setattr(messages, "_render", lambda *args: calls.append(args) or render(*args))
+    frame = actions([{"action_type": "电话回访", "salutation": n} for n in ("王先生", "您", "王先生", "李女士")])
+    drafts = render_drafts(frame, rules, [folder, *BUILTIN]).tolist()
+    assert drafts == ["王先生，您好，我是张三。", "您好，我是张三。", "王先生，您好，我是张三。",
+                      "李女士，您好，我是张三。"]
+    assert len(calls) == 3  # salutation decides the text; agent is only printed
 
 
 def test_repeated_index_labels_keep_row_order(rules: Rules) -> None:

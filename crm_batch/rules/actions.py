@@ -313,14 +313,16 @@ def greetings(customers: pd.DataFrame, profiles: pd.DataFrame, week: PlanWeek, r
     return _stack(parts)
 
 
-def planned_follow_ups(customers: pd.DataFrame, contacts: pd.DataFrame, week: PlanWeek) -> pd.DataFrame:
+def planned_follow_ups(customers: pd.DataFrame, contacts: pd.DataFrame, week: PlanWeek,
+                       plans: pd.DataFrame | None = None) -> pd.DataFrame:
     """下次跟进时间 the agent wrote: due from the plan's first day on (计划回访), or missed (逾期回访).
 
     A missed one — the agreed day before the plan's first day, nothing recorded since — is called on
     the first working day with room, the longest missed first.
     """
     today, sunday = pd.Timestamp(week.today), pd.Timestamp(week.sunday)
-    plans = latest_plans(customers, contacts, today)
+    plans = latest_plans(customers, contacts, today) if plans is None else plans.loc[customers.index]
+    given = plans
     plans = plans[plans["planned_for"].notna()]
     said = plans["said"]
     method = plans["set_by"].fillna("跟进")
@@ -329,7 +331,7 @@ def planned_follow_ups(customers: pd.DataFrame, contacts: pd.DataFrame, week: Pl
     reason = ("上次" + method + "（" + when + "）约定 " + _mmdd(plans["planned_for"]) + " 回访"
               + ("：" + said).fillna(""))
     parts = [_rows(due.index, due["planned_for"], PLANNED, reason[due.index], None, said[due.index])]
-    missed = missed_appointments(customers, contacts, today)
+    missed = missed_appointments(customers, contacts, today, given)
     if len(missed):
         text = ("计划回访已逾期 " + missed["missed_days"].astype("string") + " 天：上次约定 "
                 + _mmdd(missed["planned_for"]) + "（" + when[missed.index] + " " + method[missed.index] + "时约定）")
@@ -458,19 +460,22 @@ def event_notices(events: pd.DataFrame, profiles: pd.DataFrame, week: PlanWeek, 
 
 
 def plan_actions(customers: pd.DataFrame, contacts: pd.DataFrame, events: pd.DataFrame, profiles: pd.DataFrame,
-                 parsed: dict[str, pd.DataFrame], week: PlanWeek, rules: Rules) -> pd.DataFrame:
+                 parsed: dict[str, pd.DataFrame], week: PlanWeek, rules: Rules,
+                 plans: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every candidate action of the week, one row per source and customer, for active customers only.
 
     A customer who said no (建议战败) gets no routine calls and no follow-up calls; a 疑似成交 gets the
     congratulation call (成交确认) instead of the follow-ups; a stale top grade one 意向复核 call instead
-    of the daily ones. Nothing is dated before the plan's first day.
+    of the daily ones. Nothing is dated before the plan's first day. ``plans``: each customer's latest
+    下次跟进时间 (rules/appointments.py), when the caller has it already.
     """
     active = active_customers(customers, profiles)
     mine, people = profiles[active], customers[active]
     said_no, bought = _status(mine, PROPOSED_LOST), _status(mine, PROBABLE_DEAL)
     regrade, _ = regrade_calls(people, mine, contacts, week, rules)
     callable_ = ~said_no & ~bought & ~mine.index.isin(regrade["cust"])
-    follow_ups = planned_follow_ups(people[~said_no & ~bought], contacts, week)
+    plans = latest_plans(customers, contacts, pd.Timestamp(week.today)) if plans is None else plans
+    follow_ups = planned_follow_ups(people[~said_no & ~bought], contacts, week, plans)
     # A stale top grade with an appointment this week re-confirms the intent in that call.
     agreed = follow_ups[follow_ups["action_type"].eq(PLANNED)].drop_duplicates("cust").set_index("cust")["date"]
     on = pd.Series(pd.to_datetime(agreed.reindex(regrade["cust"].to_numpy()).to_numpy()), index=regrade.index)

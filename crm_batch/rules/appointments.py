@@ -56,12 +56,13 @@ def latest_plans(customers: pd.DataFrame, contacts: pd.DataFrame, today: pd.Time
     }, index=customers.index).astype({"set_by": "string", "said": "string"})
 
 
-def missed_appointments(customers: pd.DataFrame, contacts: pd.DataFrame, today: pd.Timestamp) -> pd.DataFrame:
+def missed_appointments(customers: pd.DataFrame, contacts: pd.DataFrame, today: pd.Timestamp,
+                        plans: pd.DataFrame | None = None) -> pd.DataFrame:
     """未按计划回访: the customers whose agreed day is before ``today`` with nothing recorded since.
 
-    Returns the rows of ``latest_plans`` for those customers, with ``missed_days``: how many days
-    ago the agreed day was.
+    Returns the rows of ``latest_plans`` (given, or worked out) for those customers, with
+    ``missed_days``: how many days ago the agreed day was.
     """
-    plans = latest_plans(customers, contacts, today)
+    plans = latest_plans(customers, contacts, today) if plans is None else plans.loc[customers.index]
     missed = plans[plans["planned_for"].notna() & (plans["planned_for"] < today.normalize()) & ~plans["kept"]]
     return missed.assign(missed_days=(today.normalize() - missed["planned_for"]).dt.days.astype("int64"))
