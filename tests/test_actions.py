@@ -286,7 +286,7 @@ def test_a_missed_appointment_is_an_action_on_the_plans_first_day():
     frame = plan([{"customer_id": "M1", "grade": "B"}],
                  contacts=[("M1", "2026-11-10", "电话", "2026-11-16", "想看三居室，等周末和爱人商量")])
     missed = frame[frame["action_type"] == "逾期回访"].iloc[0]
-    assert missed["reason"] == "计划回访已逾期 7 天：上次约定 11-16（11-10 电话时约定）"
+    assert missed["reason"] == "计划回访已逾期 7 天：上次约定 11-16"
     assert (missed["date"].strftime("%m-%d"), missed["until"].strftime("%m-%d"), missed["age"]) == ("11-23", "11-29", 7)
     assert missed["detail"] == "想看三居室，等周末和爱人商量"
 
@@ -325,8 +325,7 @@ def test_a_stale_a_gets_one_call_to_reconfirm_not_seven():
                  contacts=[("S1", "2026-11-18", "电话", None), ("O1", "2026-11-22", "电话", None)])
     rows = frame[frame["who"] == "S1"]
     assert rows["action_type"].tolist() == ["意向复核"]
-    assert rows.iloc[0]["reason"] == ("A 级每 1 天联系一次，已 4 天没联系上（超过 2 倍间隔，跟进记录记到 11-22）"
-                                      " → 打一次电话重新确认意向，按结果改等级")
+    assert rows.iloc[0]["reason"] == "A 级已 4 天没联系上（超过 2 倍联系间隔）→ 打一次电话确认意向，按结果改等级"
 
 
 def test_overdue_b_calls_are_phased_over_their_interval_the_oldest_first():

@@ -236,6 +236,8 @@ def fit_rows(frame: pd.DataFrame, columns: list[Column], one_line: tuple[str, ..
             continue
         out[c.key] = fold(out[c.key], c.width)
         lines = np.maximum(lines, out[c.key].astype("string").str.count("\n").fillna(0).to_numpy(dtype=np.int64) + 1)
+    # A line of Chinese text is taller than the writer's line height: a spare line every three.
+    lines = lines + lines // 3
     carrier = next((c.key for c in wraps if c.key not in one_line), None)
     if carrier is not None:
         text = out[carrier].astype("string").fillna("")
@@ -310,8 +312,8 @@ REVIEW_COLUMNS = [
     Column("客户姓名", "name"),
     Column("电话", "phone", width=13),
     Column("登记等级", "grade_written", width=10),
-    Column("依据", "evidence", "wrap", width=56),
-    Column("怎么处理", "todo", "wrap", width=40),
+    Column("依据", "evidence", "wrap", width=50),
+    Column("怎么处理", "todo", "wrap", width=50),
 ]
 
 
@@ -456,7 +458,7 @@ def sender_notice(rules: Rules) -> str | None:
     if company_name(rules):
         return None
     title = rules["actions"]["agent_title"]
-    return (f"没有设置公司或项目名：话术说“我是您的{title}某某”，短信署名“{title} 某某”。"
+    return (f"没有设置公司或项目名，话术说“我是您的{title}某某”，短信署名“{title} 某某”。"
             "要写上项目名，在 rules.toml 的 [actions] 里写 company = \"项目名\"")
 
 
@@ -583,6 +585,9 @@ def fines_by_week(result: WeeklyResult) -> pd.DataFrame:
     return pd.concat([past, this], ignore_index=True)
 
 
+OVERVIEW_COLUMNS = [Column("项目", "项目", width=24), Column("内容", "内容", "wrap", width=56)]
+
+
 def weekly_tables(result: WeeklyResult) -> list[Table]:
     """The sheets of 客户维护周报, in order."""
     register = result.register
@@ -590,8 +595,8 @@ def weekly_tables(result: WeeklyResult) -> list[Table]:
     if result.rules["report"]["mask_phones_in_report"]:
         actions = mask_phones(actions)
     return [
-        Table("总览", [Column("项目", "项目", width=24), Column("内容", "内容", width=56)], overview_frame(result),
-              autofilter=False, blocks=overview_blocks(result)),
+        Table("总览", OVERVIEW_COLUMNS, fit_rows(overview_frame(result), OVERVIEW_COLUMNS), autofilter=False,
+              blocks=overview_blocks(result)),
         Table("本周行动", _styled(ACTION_COLUMNS, result), actions, note="本周没有需要安排的行动。"),
         Table("待安排", _styled(WAITING_COLUMNS, result), waiting_frame(result), note="本周的行动都排进去了。"),
         Table("群发名单", RECIPIENT_COLUMNS, recipients_frame(result), note="本周没有节日或节气群发。"),

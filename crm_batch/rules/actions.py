@@ -181,7 +181,8 @@ def regrade_calls(customers: pd.DataFrame, profiles: pd.DataFrame, contacts: pd.
     as_of = "" if until >= pd.Timestamp(week.today) else f"，跟进记录记到 {until:%m-%d}"
     facts = (mine["grade"].astype("string") + " 级每 " + mine["interval_days"].astype("string") + " 天联系一次，已 "
              + days[stale].astype("string") + f" 天没联系上（超过 {factor} 倍间隔{as_of}）")
-    reason = facts + " → 打一次电话重新确认意向，按结果改等级"
+    reason = (mine["grade"].astype("string") + " 级已 " + days[stale].astype("string")
+              + f" 天没联系上（超过 {factor} 倍联系间隔）→ 打一次电话确认意向，按结果改等级")
     today, sunday = pd.Timestamp(week.today), pd.Timestamp(week.sunday)
     calls = _rows(who, np.full(len(who), today), REGRADE, reason, until=np.full(len(who), sunday),
                   age=days[stale].fillna(0).astype("int64").to_numpy())
@@ -333,8 +334,9 @@ def planned_follow_ups(customers: pd.DataFrame, contacts: pd.DataFrame, week: Pl
     parts = [_rows(due.index, due["planned_for"], PLANNED, reason[due.index], None, said[due.index])]
     missed = missed_appointments(customers, contacts, today, given)
     if len(missed):
+        # Nothing was recorded since the contact that agreed it: that contact is the row's 上次跟进.
         text = ("计划回访已逾期 " + missed["missed_days"].astype("string") + " 天：上次约定 "
-                + _mmdd(missed["planned_for"]) + "（" + when[missed.index] + " " + method[missed.index] + "时约定）")
+                + _mmdd(missed["planned_for"]))
         parts.append(_rows(missed.index, np.full(len(missed), today), MISSED, text, None, said[missed.index],
                            until=np.full(len(missed), sunday), age=missed["missed_days"].to_numpy()))
     return _stack(parts)
@@ -528,8 +530,8 @@ REVIEW_LOST, REVIEW_DEAL, REVIEW_REGRADE, REVIEW_INVALID = (
     "建议战败（待主管审批）", "疑似成交，请补登成交日期", "等级待复核", "无效线索")
 # (list, the office-words status behind it, what to do) in the order the manager reads them.
 REVIEW_LISTS = (
-    (REVIEW_LOST, PROPOSED_LOST, "主管核实后批准战败（登记表“战败审批”写“是”），或交代继续跟进；审批前不安排例行回访"),
-    (REVIEW_DEAL, PROBABLE_DEAL, "核实后在登记表补登成交日期；本周安排祝贺电话，不再推销优惠"),
-    (REVIEW_REGRADE, None, "本周只打一次电话重新确认意向，按结果改登记等级"),
-    (INVALID_LEAD, INVALID_LEAD, "不安排行动、不计罚款；确认无效后可从登记表移出"),
+    (REVIEW_LOST, PROPOSED_LOST, "核实后批准战败（“战败审批”写“是”）或交代继续跟进；审批前不排例行回访"),
+    (REVIEW_DEAL, PROBABLE_DEAL, "核实后补登成交日期；本周打祝贺电话，不再推销优惠"),
+    (REVIEW_REGRADE, None, "本周打一次电话确认意向，按结果改等级"),
+    (INVALID_LEAD, INVALID_LEAD, "不安排行动、不计罚款；确认后可移出登记表"),
 )
