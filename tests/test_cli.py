@@ -89,13 +89,13 @@ def test_churn_sheet_lists_flagged_customers_highest_risk_first(report):
     rows = list(report["流失预警"].iter_rows(values_only=True))
     header, body = rows[0], [dict(zip(rows[0], r, strict=True)) for r in rows[1:]]
     assert header[:4] == ("客户编号", "客户姓名", "经纪人", "阶段")
-    # Plan week Monday 2026-11-23. K001: A grade, last call 11-02, 21 days > 2 × 1 → behind, A → 高.
-    # 陈静: B, last WeChat 11-05, 18 days > 2 × 3 → behind, 低. The =HYPERLINK name: registered 10-20, never
-    # contacted, 34 days → overdue, 中. 刘洋 (D, 13 days) and 周敏 (28 days) are not flagged.
+    # Plan week Monday 2026-11-23. K001: A grade, last call 11-02, 21 days > 2 × 1 → behind, and an A stale
+    # past its window → 高. 陈静: B, last WeChat 11-05, 18 days > 2 × 3 → behind: only a note (提示).
+    # The =HYPERLINK name: registered 10-20, never contacted, 34 days → overdue, 中. 刘洋 (D, 13 days) and
+    # 周敏 (28 days) are not flagged.
     assert [(r["客户姓名"], r["风险"], r["预警"]) for r in body] == [
         ("王建国", "高", "落后频率"),
         ('=HYPERLINK("http://x","点我")', "中", "超期未联系"),
-        ("陈静", "低", "落后频率"),
     ]
     assert body[0]["客户编号"] == "K001" and body[0]["未联系天数"] == 21
     assert body[1]["判定依据"] == ("超期未联系：登记日期 2026-10-20（之后没有跟进记录），已 34 天"
@@ -105,6 +105,9 @@ def test_churn_sheet_lists_flagged_customers_highest_risk_first(report):
     assert grades["王建国"][grade_header.index("预警")] == "落后频率"
     assert grades["王建国"][grade_header.index("生命周期")] == "准客户"
     assert grades["刘洋"][grade_header.index("预警")] is None
+    # 陈静 is only behind cadence: a note on the customer, not an alert.
+    assert grades["陈静"][grade_header.index("预警")] is None
+    assert grades["陈静"][grade_header.index("提示")].replace("\n", "").startswith("落后频率：B 级每 3 天至少联系一次")
 
 
 def test_action_sheet_lists_who_to_call_each_day_with_a_draft(report):
@@ -115,8 +118,8 @@ def test_action_sheet_lists_who_to_call_each_day_with_a_draft(report):
     by_name = {}
     for r in rows:
         by_name.setdefault(r["客户姓名"], []).append((r["日期"].strftime("%m-%d"), r["行动类型"]))
-    # 王建国: A, last called 11-02 while the log runs to 11-11: stale, so no daily calls but one call to
-    # re-confirm the intent, made in the follow-up he agreed for 11-25.
+    # 王建国: A, last called 11-02 (the log runs to 11-11, judged up to 11-20 at the latest): stale, so no
+    # daily calls but one call to re-confirm the intent, made in the follow-up he agreed for 11-25.
     assert by_name["王建国"] == [("11-25", "计划回访、意向复核")]
     # 陈静: B, every 3 days from Monday (overdue); the =HYPERLINK name: C, never contacted → Monday;
     # 周敏: no valid grade → the quarterly revisit, due at once; 刘洋: D, called 11-10 → not this week.

@@ -166,7 +166,7 @@ ACTION_COLUMNS = [
 
 
 # Where a long text breaks best: after Chinese punctuation, else after a space.
-_BREAKS = "；。！？，、）)】"
+_BREAKS = "；。！？，、）)】,;"
 
 
 def _width(ch: str) -> int:

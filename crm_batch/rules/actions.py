@@ -173,7 +173,7 @@ def regrade_calls(customers: pd.DataFrame, profiles: pd.DataFrame, contacts: pd.
 
     Returns the calls and who they are for (等级待复核), with the facts, per customer.
     """
-    until = recorded_until(contacts, week.today)
+    until = recorded_until(contacts, week.today, rules["cadence"]["recording_lag_days"])
     stale, days = stale_top_grade(customers, profiles, until, rules)
     factor = rules["actions"]["regrade_factor"]
     who = profiles.index[stale.to_numpy()]

@@ -61,18 +61,19 @@ def contact_cadence(
     )
 
 
-def recorded_until(contacts: pd.DataFrame, today: dt.date) -> pd.Timestamp:
-    """The last day the follow-up log records anything, up to today (today when there is no log).
+def recorded_until(contacts: pd.DataFrame, today: dt.date, lag_days: int = 3) -> pd.Timestamp:
+    """The last day the follow-up log records anything, up to today, and at most ``lag_days`` before it.
 
     A log exported on Friday and run on Monday says nothing about the weekend: a top grade's
-    one-day window is judged up to the log's last day, not up to today.
+    one-day window is judged up to the log's last day, not up to today. A log that stopped weeks
+    ago is no excuse, though: nobody is given more than ``lag_days`` (``cadence.recording_lag_days``).
     """
     now = pd.Timestamp(today).normalize()
     if not len(contacts) or "contact_at" not in contacts:
         return now
     at = pd.to_datetime(contacts["contact_at"], errors="coerce")
     last = at[at < now + pd.Timedelta(days=1)].max()
-    return now if pd.isna(last) else min(now, last.normalize())
+    return now if pd.isna(last) else min(now, max(last.normalize(), now - pd.Timedelta(days=lag_days)))
 
 
 def stale_top_grade(

@@ -20,8 +20,9 @@ manager must act on this week: a flag whose own risk is 高 (沉睡, 大客户�
 战败待审批), an appointment missed for more than ``missed_high_days``, a
 top-grade prospect stale past its window (``escalate_grades``, 等级待复核 in
 rules/cadence.py) and a key account going idle. Being graded A is not a reason
-by itself. The ``note_flags`` (未回笼) are a note on the customer (``notes``),
-not an alert. An approved 战败 is not flagged: the customer is gone by decision,
+by itself. The ``note_flags`` (未回笼, 落后频率) are a note on the customer
+(``notes``), not an alert, unless the customer is raised to 高 (a top grade stale
+past its window is 落后频率 first). An approved 战败 is not flagged: the customer is gone by decision,
 not by neglect; nor is an invalid lead (无效线索): it is no customer at all.
 "Last touch" is the latest of the last contact and the register's own dates
 (登记, 成交, 交房, 外拓), so a customer registered last week is not idle.
@@ -162,7 +163,8 @@ def churn_flags(
     flags = {name: (hit & ~invalid, why) for name, (hit, why) in flags.items()}
     # 高 on top of the flags' own risks: an appointment missed for long, a top grade stale past its
     # window, a key account going idle. A buyer's stake is their key-account standing.
-    stale, stale_days = stale_top_grade(customers, profiles, recorded_until(contacts, today), rules)
+    until = recorded_until(contacts, today, rules["cadence"]["recording_lag_days"])
+    stale, stale_days = stale_top_grade(customers, profiles, until, rules)
     stale &= grade.isin(cfg["escalate_grades"]).fillna(False).astype(bool)
     idle_flag = pd.concat([flags[name][0] for name in IDLE_FLAGS], axis=1).any(axis=1)
     escalations = [
@@ -181,8 +183,16 @@ def _combine(
 ) -> pd.DataFrame:
     """One row per customer: the fired flags in order of weight, the highest risk, actions and reasons."""
     cfg = rules["churn"]
-    notes = _notes(flags, cfg["note_flags"], index)
-    flags = {name: flags[name] for name in FLAG_ORDER if name not in cfg["note_flags"]}
+    # A note flag (未回笼, 落后频率) is an alert after all when the customer is raised to 高: a top grade stale
+    # past its window is 落后频率 at first.
+    anything = pd.concat([hit.fillna(False) for hit, _ in flags.values()], axis=1).any(axis=1)
+    raised = pd.concat([hit.fillna(False).astype(bool) for hit, _ in escalations], axis=1).any(axis=1) & anything
+    noted = {name: (flags[name][0].fillna(False).astype(bool) & ~raised, flags[name][1])
+             for name in cfg["note_flags"]}
+    notes = _notes(noted, cfg["note_flags"], index)
+    flags = {name: ((hit.fillna(False).astype(bool) & raised, why) if name in cfg["note_flags"] else (hit, why))
+             for name, (hit, why) in flags.items()}
+    flags = {name: flags[name] for name in FLAG_ORDER}
     order = list(flags)
     fired = np.column_stack([flags[name][0].fillna(False).astype(bool).to_numpy() for name in order])
     # Names, actions and risk depend only on which flags fired: worked out once per pattern.
