@@ -192,6 +192,7 @@ def _run(args: argparse.Namespace, base_dir: Path) -> int:
     _say("")
     _say(f"完成（用时 {elapsed:.1f} 秒）：客户 {len(register.customers)} 位，跟进记录 {len(register.contacts)} 条，"
          f"数据问题 {len(problems)} 条（见“数据问题”工作表）。")
+    _print_plan(result)
     risk = result.profiles["risk"]
     if risk.notna().any():
         flagged, high = int(risk.notna().sum()), int(risk.eq("高").sum())
@@ -202,6 +203,22 @@ def _run(args: argparse.Namespace, base_dir: Path) -> int:
         _say(f"稽核周 {week.audit.describe()}：罚款 {len(fines)} 笔，合计 {total:,.0f} 元（见“罚款明细”工作表）。")
     _say(f"报告：{path.resolve()}")
     return EXIT_OK
+
+
+def _print_plan(result) -> None:  # noqa: ANN001 - a WeeklyResult
+    """本周行动 in one line, 待安排 in another when something did not fit, and the drafts' signature."""
+    from crm_batch.report.sheets import sender_notice
+
+    actions, waiting = result.actions, result.waiting
+    _say(f"本周行动 {len(actions)} 条，每位经纪人每天最多 {result.rules['actions']['capacity']} 位客户"
+         f"（见“本周行动”工作表）。")
+    if len(waiting):
+        busy = waiting.groupby("agent").size().sort_values(ascending=False)
+        names = "、".join(f"{a} {n} 位" for a, n in busy.head(3).items())
+        _say(f"排不下的 {len(waiting)} 位客户列在“待安排”：{names}{'等' if len(busy) > 3 else ''}。")
+    notice = sender_notice(result.rules)
+    if notice:
+        _say(f"注意：{notice}。")
 
 
 def command() -> int:

@@ -5,9 +5,15 @@ text"). The action type → template file mapping is ``[actions.templates]`` in
 the rules; templates are looked up in the team's folder first, then in the
 built-in ``templates/`` folder, so a team overrides one template by copying it.
 
-A template is rendered once per distinct (action type, salutation, agent,
-occasion, date, detail): a solar term greets every customer of every agent, and
-100,000 rows reduce to a few thousand distinct texts.
+A template is rendered once per distinct combination of the columns it uses
+(action type, salutation, agent, occasion, date, detail, the last note's topic
+…): a solar term greets every customer of every agent, and 100,000 rows reduce
+to a few thousand distinct texts.
+
+Drafts must be sendable as they stand: the customer is greeted properly
+(``salutation``/``greeting``), the agent introduces themself by the project's
+name or, when the rules name none, as "您的置业顾问" (never a placeholder
+company), and a call script starts from what was said last time.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ import functools
 import re
 import traceback
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,14 +36,22 @@ from crm_batch.errors import TemplateInvalid
 from crm_batch.rules_config import Rules
 from crm_batch.text import WHITESPACE, regex_text
 
-# A name that already carries a form of address is used as it is (王先生, 李总).
-TITLES = ("先生", "女士", "小姐", "太太", "老师", "总", "经理")
+# A name that already carries a form of address is used as it is (王先生, 李总), and so is the
+# office's own nickname (王哥, 李姐).
+TITLES = ("先生", "女士", "小姐", "太太", "老师", "总", "经理", "哥", "姐")
 # Used when the register has no usable name.
 FALLBACK_SALUTATION = "您"
+# A Chinese personal name is at most this long (欧阳娜娜); a longer text in the name cell is a note.
+MAX_NAME_CHARS = 4
 # The columns of an action row that a draft depends on.
-DRAFT_COLUMNS = ("action_type", "salutation", "agent", "occasion", "date", "detail")
+DRAFT_COLUMNS = ("action_type", "salutation", "agent", "occasion", "date", "detail", "topic", "topic_at",
+                 "situation", "last_at", "agreed")
 # The variables every template may use; templates/README.md documents them.
-TEMPLATE_VARIABLES = ("salutation", "agent", "company", "occasion", "date", "weekday", "detail")
+TEMPLATE_VARIABLES = ("salutation", "greeting", "agent", "agent_title", "company", "intro", "signature", "occasion",
+                      "date", "weekday", "detail", "topic", "topic_ago", "situation", "last_ago", "agreed")
+# The action types whose draft is a call script (电话话术); the others are text messages (短信).
+CALL_SCRIPTS = frozenset({"逾期回访", "计划回访", "意向复核", "成交确认", "外拓回访", "大客户回访", "电话回访",
+                          "季度回访"})
 
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"  # literal characters: RE2 has no \u escape
 _CHINESE_NAME = rf"[{_HAN}·•]+"
@@ -44,13 +59,16 @@ _CHINESE_NAME = rf"[{_HAN}·•]+"
 _MASKED_NAME = rf"[{_HAN}]{{1,2}}[*＊×xX○〇]+"
 
 
-def salutation(name: pd.Series, gender: pd.Series, compound_surnames: Sequence[str]) -> pd.Series:
+def salutation(name: pd.Series, gender: pd.Series, compound_surnames: Sequence[str],
+               not_names: Sequence[str] = ()) -> pd.Series:
     """称呼: 王建国/男 → 王先生, 欧阳娜娜/女 → 欧阳女士; the full name when the gender is unknown.
 
     ``gender`` holds normalised values (男 / 女 / missing) and is aligned with
-    ``name`` by position. A name that already ends in a title (王先生, 李总)
-    stays as it is, a non-Chinese name (Tom Lee) too; a blank name, or one that
-    does not start with a letter (a number, a formula), becomes “您”.
+    ``name`` by position. A name that already ends in a title (王先生, 李总) or is
+    the office's nickname (王哥, 李姐, 小王) stays as it is, a non-Chinese name
+    (Tom Lee) too. “您” when the cell holds no name: blank, one of ``not_names``
+    (未知, a bare 哥), digits, a formula, or a sentence (more than four characters
+    that are not a name followed by a note: 张伟 看了两次 → 张伟).
     """
     # Notes written into the name cell (王建国(老客户), 张三/李四) are not part of how one is addressed.
     # ArrowDtype text, so every pattern runs in RE2 (non-ASCII classes as literal characters).
@@ -62,11 +80,18 @@ def salutation(name: pd.Series, gender: pd.Series, compound_surnames: Sequence[s
     known = is_man | is_woman
 
     packed = text.str.replace(WHITESPACE, "", regex=True)
-    chinese = _flag(packed.str.fullmatch(_CHINESE_NAME))
+    # 王 建国 is one name typed with a space; 张伟 看了两次 is a name and a note.
+    head = text.str.extract(rf"^([{_HAN}·•]+){WHITESPACE}", expand=False)
+    short = packed.str.len() <= MAX_NAME_CHARS
+    named_head = _flag(head.str.fullmatch(_CHINESE_NAME)) & (head.str.len() <= MAX_NAME_CHARS)
+    packed = packed.mask(~short & named_head, head)
+    chinese = _flag(packed.str.fullmatch(_CHINESE_NAME)) & (packed.str.len() <= MAX_NAME_CHARS)
     masked = _flag(packed.str.fullmatch(_MASKED_NAME)) & ~chinese
-    titled = _flag(packed.str.endswith(TITLES)) & (chinese | masked)
+    nickname = _flag(packed.str.fullmatch(rf"[小老][{_HAN}]")) & chinese
+    titled = (_flag(packed.str.endswith(TITLES)) | nickname) & (chinese | masked)
+    no_name = _flag(packed.isin(list(not_names)))
     # Any other script is used as written, provided it starts with a letter.
-    foreign = _flag(text.str.match(r"\pL")) & ~chinese & ~masked
+    foreign = _flag(text.str.match(r"\pL")) & ~_flag(text.str.contains(rf"[{_HAN}]")) & ~masked
 
     compound = "|".join(sorted(map(re.escape, compound_surnames), key=len, reverse=True))
     surname = pd.Series(pd.NA, index=name.index, dtype="string")
@@ -81,7 +106,13 @@ def salutation(name: pd.Series, gender: pd.Series, compound_surnames: Sequence[s
     result = result.mask(chinese & ~known, packed)
     result = result.mask((chinese | masked) & known, surname + title)
     result = result.mask(titled, packed)
+    result = result.mask(no_name, FALLBACK_SALUTATION)
     return result.fillna(FALLBACK_SALUTATION)
+
+
+def greeting(salutation: str) -> str:
+    """“王先生，您好” / “严娟，您好” / “您好”: how a draft opens."""
+    return "您好" if salutation in ("", FALLBACK_SALUTATION) else f"{salutation}，您好"
 
 
 def _flag(matched: pd.Series) -> pd.Series:
@@ -93,59 +124,170 @@ def builtin_template_dir() -> Path:
     return Path(__file__).resolve().parents[1] / "templates"
 
 
+@dataclass(frozen=True)
+class Sender:
+    """Who signs the drafts: the project or company (may be unset), the agents' title, and the word for an
+    agent the register does not name."""
+
+    company: str
+    title: str
+    fallback: str
+
+    @classmethod
+    def of(cls, rules: Rules) -> Sender:
+        cfg = rules["actions"]
+        return cls(company_name(rules), cfg["agent_title"], cfg["agent_fallback"])
+
+    def intro(self, agent: str) -> str:
+        """我是阳光花园的置业顾问严宁帆 / 我是您的置业顾问严宁帆."""
+        return f"我是{self.company}的{self.title}{agent}" if self.company else f"我是您的{self.title}{agent}"
+
+    def signature(self, agent: str) -> str:
+        """阳光花园 严宁帆 / 置业顾问 严宁帆."""
+        return f"{self.company or self.title} {agent}".strip()
+
+
+# What older rules files wrote for "no company set"; a draft never says it.
+PLACEHOLDER_COMPANIES = ("", "本公司", "公司")
+
+
+def company_name(rules: Rules) -> str:
+    """``[actions] company``, or "" when it is not set (or still the old placeholder 本公司)."""
+    company = rules["actions"]["company"].strip()
+    return "" if company in PLACEHOLDER_COMPANIES else company
+
+
 def check_templates(rules: Rules, template_dirs: Sequence[Path]) -> None:
     """Load and render every configured template once, so a broken one stops the run before any work."""
     env = _environment(template_dirs)
-    company = rules["actions"]["company"]
+    sender = Sender.of(rules)
     for action_type, file_name in rules["actions"]["templates"].items():
         template = _load(env, action_type, file_name, template_dirs)
-        for context in _sample_contexts(company):
+        for context in _sample_contexts(sender):
             _render(template, context, action_type, file_name, template_dirs)
 
 
 def render_drafts(actions: pd.DataFrame, rules: Rules, template_dirs: Sequence[Path]) -> pd.Series:
     """话术/短信草稿: one text per action row (same index); missing where the action type has no template.
 
-    ``actions`` has the columns of ``DRAFT_COLUMNS``; ``date`` is the action's
-    day. Missing texts reach the template as "" (salutation as “您”).
+    ``actions`` has the columns of ``DRAFT_COLUMNS`` (the conversation ones —
+    topic, topic_at, situation, last_at, agreed — may be absent); ``date`` is the
+    action's day. Missing texts reach the template as "" (salutation as “您”).
+
+    A text is rendered once per distinct value of the variables its template uses. The
+    variables that name a person (``PERSONAL``) are left out of that when the template only
+    prints them: it is rendered with a marker in their place, and each row's own values are
+    filled in afterwards — a greeting to 100,000 customers is one render per occasion, not one
+    per customer.
     """
     names: Mapping[str, str] = rules["actions"]["templates"]
     values = np.full(len(actions), pd.NA, dtype=object)
-    # Positional from here on: the caller's index may repeat labels.
-    frame = pd.DataFrame({c: _text(actions[c]).to_numpy() for c in DRAFT_COLUMNS if c != "date"})
-    frame["date"] = pd.to_datetime(actions["date"].to_numpy(), errors="coerce").normalize()
-    drafted = frame["action_type"].isin(list(names)).fillna(False).to_numpy(dtype=bool)
-    frame = frame[drafted]
-    if frame.empty:
+    kinds = _text(actions["action_type"]).to_numpy(dtype=object)
+    drafted = np.flatnonzero(pd.Series(kinds).isin(list(names)).to_numpy(dtype=bool))
+    if not len(drafted):
         return pd.Series(values, index=actions.index, dtype="string")
-
+    # Positional from here on: the caller's index may repeat labels.
+    context = _contexts(actions.iloc[drafted], Sender.of(rules))
     env = _environment(template_dirs)
-    company = rules["actions"]["company"]
-    templates = {t: _load(env, t, names[t], template_dirs) for t in frame["action_type"].unique()}
-    # A text depends only on the columns its template uses: a daily call's talk track is rendered once
-    # per customer, not once per day.
-    codes = pd.DataFrame({c: pd.factorize(frame[c], use_na_sentinel=False)[0] for c in DRAFT_COLUMNS})
-    for action_type in templates:
-        used = _used_columns(env, names[action_type])
-        rows = (frame["action_type"] == action_type).to_numpy()
-        for unused in set(DRAFT_COLUMNS) - used - {"action_type"}:
-            codes.loc[rows, unused] = -1
-    group = codes.groupby(list(DRAFT_COLUMNS), sort=False).ngroup().to_numpy()
-    _, first_rows = np.unique(group, return_index=True)
-    texts = np.empty(len(first_rows), dtype=object)
-    for i, row in enumerate(frame.iloc[first_rows].itertuples(index=False)):
-        texts[i] = _render(
-            templates[row.action_type], _context(row, company), row.action_type, names[row.action_type], template_dirs
-        )
-    values[drafted] = texts[group]
+    for action_type in pd.unique(kinds[drafted]):  # a handful of action types, never a loop over rows
+        rows = np.flatnonzero(kinds[drafted] == action_type)
+        file_name = names[action_type]
+        template = _load(env, action_type, file_name, template_dirs)
+        used, marked = _variables(env, file_name)
+        mine = context.iloc[rows]
+        group = _groups(mine, sorted(used - marked))
+        _, first = np.unique(group, return_index=True)
+        texts = np.empty(len(first), dtype=object)
+        for i, given in enumerate(mine.iloc[first].to_dict("records")):
+            given.update({name: MARKS[name] for name in marked})
+            texts[i] = _render(template, given, action_type, file_name, template_dirs)
+        out = texts[group]
+        values[drafted[rows]] = _filled(out, mine, marked) if marked else out
     return pd.Series(values, index=actions.index, dtype="string")
 
 
-def _used_columns(env: jinja2.Environment, file_name: str) -> set[str]:
-    """The action columns a template reads (weekday comes from date)."""
-    source = env.loader.get_source(env, file_name)[0]
-    names = jinja2.meta.find_undeclared_variables(env.parse(source))
-    return {"date" if n == "weekday" else n for n in names} & set(DRAFT_COLUMNS)
+def _groups(frame: pd.DataFrame, keys: list[str]) -> np.ndarray:
+    """Which distinct combination of ``keys`` each row holds, numbered from 0 (integer codes, combined)."""
+    group = np.zeros(len(frame), dtype=np.int64)
+    for key in keys:
+        codes = pd.factorize(frame[key].to_numpy(dtype=object))[0]
+        group = pd.factorize(group * (codes.max(initial=0) + 1) + codes)[0]
+    return group
+
+
+# The variables that name a person: rendered as markers and filled in per row when a template only prints them.
+PERSONAL = ("salutation", "greeting", "agent", "intro", "signature")
+# Private-use characters: never in a register's text, and kept by numpy (which drops trailing NULs).
+MARKS = {name: f"\ue000{i}\ue001" for i, name in enumerate(PERSONAL)}
+_MARKED = re.compile("(" + "|".join(map(re.escape, MARKS.values())) + ")")
+
+
+def _variables(env: jinja2.Environment, file_name: str) -> tuple[set[str], set[str]]:
+    """The variables a template uses, and those of ``PERSONAL`` it only prints (``{{ salutation }}``).
+
+    A personal variable used any other way (in an ``if``, through a filter, sliced) is rendered per
+    row like the others.
+    """
+    tree = env.parse(env.loader.get_source(env, file_name)[0])
+    used = jinja2.meta.find_undeclared_variables(tree) & set(TEMPLATE_VARIABLES)
+    names = [n.name for n in tree.find_all(jinja2.nodes.Name) if n.name in PERSONAL]
+    printed = [n.name for out in tree.find_all(jinja2.nodes.Output) for n in out.nodes
+               if isinstance(n, jinja2.nodes.Name) and n.name in PERSONAL]
+    marked = {name for name in set(names) if names.count(name) == printed.count(name)}
+    return used, marked
+
+
+def _filled(texts: np.ndarray, context: pd.DataFrame, marked: set[str]) -> np.ndarray:
+    """Each row's text with its own values in place of the markers; vectorised over rows, looping over the
+    pieces of a text (a few)."""
+    codes, uniques = pd.factorize(pd.Series(texts, dtype=object))
+    pieces = [_MARKED.split(text) for text in uniques]
+    filled = np.full(len(texts), "", dtype=object)
+    for k in range(max(map(len, pieces))):
+        piece = np.array([p[k] if k < len(p) else "" for p in pieces], dtype=object)[codes]
+        for name in marked:
+            at = piece == MARKS[name]
+            piece[at] = context[name].to_numpy(dtype=object)[at]
+        filled = filled + piece
+    return filled
+
+
+def _contexts(actions: pd.DataFrame, sender: Sender) -> pd.DataFrame:
+    """Every template variable of every row, as text (object arrays), computed column by column."""
+    def text(key: str) -> np.ndarray:
+        column = actions[key] if key in actions else pd.Series(pd.NA, index=actions.index)
+        return _text(column).fillna("").to_numpy(dtype=object)
+
+    def day(key: str) -> pd.Series:
+        column = actions[key] if key in actions else pd.Series(pd.NaT, index=actions.index)
+        return pd.Series(pd.to_datetime(column.to_numpy(), errors="coerce"), index=actions.index).dt.normalize()
+
+    date = day("date")
+    salutation = text("salutation")
+    salutation[salutation == ""] = FALLBACK_SALUTATION
+    named = text("agent")
+    n = len(actions)
+    intro = "我是" + (f"{sender.company}的" if sender.company else "您的") + sender.title
+    weekday = np.array([*WEEKDAYS, ""], dtype=object)[date.dt.day_of_week.fillna(len(WEEKDAYS)).astype(int).to_numpy()]
+    return pd.DataFrame({
+        "salutation": salutation,
+        "greeting": np.where(salutation == FALLBACK_SALUTATION, "您好", salutation + "，您好").astype(object),
+        "agent": np.where(named == "", sender.fallback, named).astype(object),
+        "agent_title": np.full(n, sender.title, dtype=object),
+        "company": np.full(n, sender.company, dtype=object),
+        "intro": intro + named,
+        "signature": np.where(named == "", sender.company or sender.title,
+                              f"{sender.company or sender.title} " + named).astype(object),
+        "occasion": text("occasion"),
+        "date": _month_day(date),
+        "weekday": weekday,
+        "detail": text("detail"),
+        "topic": text("topic"),
+        "topic_ago": ago_texts(day("topic_at"), date),
+        "situation": text("situation"),
+        "last_ago": ago_texts(day("last_at"), date),
+        "agreed": _month_day(day("agreed")),
+    }, index=actions.index)
 
 
 def _text(values: pd.Series) -> pd.Series:
@@ -221,23 +363,47 @@ def _line(exc: BaseException, template: jinja2.Template) -> str:
     return f"第 {lines[-1]} 行" if lines else ""
 
 
-def _context(row: Any, company: str) -> dict[str, str]:
-    day = row.date
-    has_day = not pd.isna(day)
-    return {
-        "salutation": FALLBACK_SALUTATION if pd.isna(row.salutation) else row.salutation,
-        "agent": "" if pd.isna(row.agent) else row.agent,
-        "company": company,
-        "occasion": "" if pd.isna(row.occasion) else row.occasion,
-        "date": f"{day.month}月{day.day}日" if has_day else "",
-        "weekday": WEEKDAYS[day.weekday()] if has_day else "",
-        "detail": "" if pd.isna(row.detail) else row.detail,
-    }
+_MONTHS_AGO = "一两三四五"
 
 
-def _sample_contexts(company: str) -> list[dict[str, str]]:
-    """Enough variety to walk the branches of the shipped templates (holidays, terms, with and without detail)."""
-    base = {"salutation": "王先生", "agent": "张三", "company": company, "date": "11月23日", "weekday": "周一"}
+_MONTH_DAYS = np.array([f"{m}月{d}日" for m in range(1, 13) for d in range(1, 32)] + [""], dtype=object)
+
+
+def _month_day(days: pd.Series) -> np.ndarray:
+    """11月23日; "" where there is no day."""
+    at = ((days.dt.month - 1) * 31 + days.dt.day - 1).fillna(len(_MONTH_DAYS) - 1).astype(int).to_numpy()
+    return _MONTH_DAYS[at]
+
+
+def ago_texts(then: pd.Series, now: pd.Series) -> pd.Series:
+    """How long before ``now`` each ``then`` was, as one says it: 今天, 昨天, 前天, 5天前, 一个多月前 …"""
+    days = (now - then).dt.days.to_numpy(dtype=float)
+    whole = np.nan_to_num(days, nan=0).astype(np.int64)
+    months = whole // 30
+    month_words = np.array(["", *[f"{m}个多月前" for m in _MONTHS_AGO]], dtype=object)
+    said = np.select(
+        [np.isnan(days), whole <= 0, whole == 1, whole == 2, whole < 30, months <= len(_MONTHS_AGO)],
+        ["", "今天", "昨天", "前天", whole.astype(str).astype(object) + "天前",
+         month_words[np.minimum(months, len(_MONTHS_AGO))]],
+        "半年前")
+    return pd.Series(said, index=then.index, dtype=object)
+
+
+def ago(then: Any, now: Any) -> str:
+    """One ``ago_texts``: how long before ``now`` ``then`` was."""
+    return ago_texts(pd.Series([then], dtype="datetime64[ns]"), pd.Series([now], dtype="datetime64[ns]")).iloc[0]
+
+
+def _sample_contexts(sender: Sender) -> list[dict[str, str]]:
+    """Enough variety to walk the branches of the shipped templates (holidays, terms, situations, with and
+    without detail and topic)."""
+    base = {"salutation": "王先生", "greeting": "王先生，您好", "agent": "张三", "agent_title": sender.title,
+            "company": sender.company, "intro": sender.intro("张三"), "signature": sender.signature("张三"),
+            "date": "11月23日", "weekday": "周一", "topic_ago": "5天前", "last_ago": "3天前", "agreed": "11月20日"}
     occasions = ("", "生日", "春节", "元宵", "清明", "端午", "中秋", "国庆", "元旦", "冬至", "立春", "立夏", "立秋",
                  "立冬", "大寒", "店庆活动")
-    return [{**base, "occasion": o, "detail": d} for o in occasions for d in ("", "示例说明")]
+    plain = [{**base, "occasion": o, "detail": d, "topic": "", "situation": ""}
+             for o in occasions for d in ("", "示例说明")]
+    talks = [{**base, "occasion": "", "detail": "", "topic": t, "situation": s}
+             for t in ("", "户型") for s in ("", "未接通", "久未联系", "来访后", "再次联系")]
+    return plain + talks

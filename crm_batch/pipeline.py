@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -16,17 +16,27 @@ from crm_batch.fields import label
 from crm_batch.findings import Findings
 from crm_batch.history import Prior
 from crm_batch.ingest.register import Register, read_registers
-from crm_batch.messages import builtin_template_dir, check_templates, render_drafts, salutation
+from crm_batch.messages import (
+    CALL_SCRIPTS,
+    FALLBACK_SALUTATION,
+    builtin_template_dir,
+    check_templates,
+    render_drafts,
+    salutation,
+)
 from crm_batch.parallel import INLINE, outcome, preload, submit
-from crm_batch.rules.actions import merge_actions, plan_actions
+from crm_batch.rules.actions import MISSED, PLANNED, last_note, plan_actions, review_list
+from crm_batch.rules.appointments import latest_plans
 from crm_batch.rules.cadence import contact_cadence
 from crm_batch.rules.churn import churn_flags
 from crm_batch.rules.completeness import assess_completeness, derive_stage
 from crm_batch.rules.compliance import compliance_summary, kpis
+from crm_batch.rules.conversation import AGAIN, conversation
 from crm_batch.rules.grading import grade_intent, referral_tier
 from crm_batch.rules.lifecycle import lifecycle
 from crm_batch.rules.office_words import office_status
 from crm_batch.rules.penalties import assess_fines
+from crm_batch.rules.schedule import merge_actions, merge_waiting, rank_actions, recipients, schedule
 from crm_batch.rules_config import Rules
 
 
@@ -46,6 +56,19 @@ class WeeklyResult:
     compliance: pd.DataFrame  # 合规汇总: one row per agent and a 合计 row
     kpis: dict
     prior: Prior
+    waiting: pd.DataFrame = field(default_factory=pd.DataFrame)  # 待安排: what did not fit, per customer, with why
+    recipients: pd.DataFrame = field(default_factory=pd.DataFrame)  # 群发名单: each group send's customers
+    review: pd.DataFrame = field(default_factory=pd.DataFrame)  # 待主管处理: 建议战败, 疑似成交, 等级待复核, 无效线索
+
+
+@dataclass
+class WeekPlan:
+    """本周行动 and what goes with it: the rows, what did not fit, the group sends' lists, the manager's lists."""
+
+    actions: pd.DataFrame
+    waiting: pd.DataFrame
+    recipients: pd.DataFrame
+    review: pd.DataFrame
 
 
 def run(
@@ -87,14 +110,38 @@ def run(
     audit = submit(executor, audit_week, *audit_args)
     if progress:
         progress("安排本周行动 …")
-    long = plan_actions(register.customers, register.contacts, register.events, profiles, dates, week, rules)
-    actions = merge_actions(long, profiles, rules)
-    actions["draft"] = drafts(actions, register.customers, rules, template_dirs)
+    plan = plan_week(register.customers, register.contacts, register.events, profiles, dates, week, rules,
+                     template_dirs)
     if progress:
         progress("稽核上周：罚款与合规 …")
     fines, greetings, compliance = outcome(audit, audit_week, *audit_args)
-    return WeeklyResult(week, rules, register, inputs, profiles, actions, dates, fines, greetings, compliance,
-                        kpis(register.customers, profiles, rules, prior.grades), prior)
+    return WeeklyResult(week, rules, register, inputs, profiles, plan.actions, dates, fines, greetings, compliance,
+                        kpis(register.customers, profiles, rules, prior.grades), prior,
+                        waiting=plan.waiting, recipients=plan.recipients, review=plan.review)
+
+
+def plan_week(customers: pd.DataFrame, contacts: pd.DataFrame, events: pd.DataFrame, profiles: pd.DataFrame,
+              dates: dict[str, pd.DataFrame], week: PlanWeek, rules: Rules,
+              template_dirs: Sequence[Path]) -> WeekPlan:
+    """本周行动: the candidates, ranked and fitted into each agent's days, with drafts; what did not fit;
+    the group sends' lists; the lists for the manager."""
+    plans = latest_plans(customers, contacts, pd.Timestamp(week.today))
+    long = plan_actions(customers, contacts, events, profiles, dates, week, rules, plans)
+    fitted = schedule(rank_actions(long, customers, profiles, rules), week, rules)
+    planned = fitted.planned
+    talk = conversation(customers, contacts, week.today, rules)
+    agreed = plans["planned_for"]
+    planned = planned.assign(
+        draft=drafts(planned, customers, talk, agreed, rules, template_dirs),
+        group_draft=drafts(planned, customers, talk, agreed, rules, template_dirs, anonymous=True),
+        form=planned["action_type"].isin(CALL_SCRIPTS).map({True: "电话", False: "短信"}).to_numpy(),
+    )
+    said = last_note(customers, contacts)
+    actions = merge_actions(planned)
+    actions["last_note"] = said.reindex(actions["cust"]).to_numpy()
+    waiting = merge_waiting(fitted.waiting)
+    waiting["last_note"] = said.reindex(waiting["cust"]).to_numpy()
+    return WeekPlan(actions, waiting, recipients(planned), review_list(customers, contacts, profiles, week, rules))
 
 
 def audit_week(customers: pd.DataFrame, contacts: pd.DataFrame, events: pd.DataFrame, profiles: pd.DataFrame,
@@ -106,18 +153,56 @@ def audit_week(customers: pd.DataFrame, contacts: pd.DataFrame, events: pd.DataF
     return fines, greetings, compliance
 
 
-def drafts(actions: pd.DataFrame, customers: pd.DataFrame, rules: Rules, template_dirs: Sequence[Path]) -> pd.Series:
-    """话术/短信草稿 for each merged action, in the customer's salutation, for its leading action type."""
-    people = customers.loc[actions["cust"]]
+def drafts(items: pd.DataFrame, customers: pd.DataFrame, talk: pd.DataFrame, agreed: pd.Series, rules: Rules,
+           template_dirs: Sequence[Path], anonymous: bool = False) -> pd.Series:
+    """话术/短信草稿 for each planned action, in the customer's salutation, from what was said last time.
+
+    ``anonymous``: only the group sends, greeted “您好” (one text for every recipient); other rows missing.
+    """
+    if anonymous:  # one text per group send (agent, day, occasion), mapped back to its recipients
+        items = items[items["group"].to_numpy(dtype=bool)]
+        sends = items.drop_duplicates(["agent", "date", "occasion"])
+        text = _drafts(sends, customers, talk, agreed, rules, template_dirs, by_name=False)
+        keyed = sends[["agent", "date", "occasion"]].assign(draft=text.to_numpy())
+        found = items[["agent", "date", "occasion"]].merge(keyed, how="left", on=["agent", "date", "occasion"])
+        return pd.Series(found["draft"].to_numpy(), index=items.index, dtype="string")
+    return _drafts(items, customers, talk, agreed, rules, template_dirs, by_name=True)
+
+
+def _drafts(items: pd.DataFrame, customers: pd.DataFrame, talk: pd.DataFrame, agreed: pd.Series, rules: Rules,
+            template_dirs: Sequence[Path], by_name: bool) -> pd.Series:
+    cust = items["cust"].to_numpy()
+    people = customers.reindex(cust)
     gender = people["gender"] if "gender" in people else pd.Series(pd.NA, index=people.index)
+    if by_name:
+        called = salutation(people["name"], gender, rules["actions"]["compound_surnames"],
+                            rules["actions"]["not_names"])
+    else:
+        called = pd.Series(FALLBACK_SALUTATION, index=people.index, dtype="string")
+    said = talk.reindex(cust)
+    kind = items["action_type"].astype("string")
+    appointment = kind.isin([PLANNED, MISSED]).to_numpy()
+    # A customer called again later in the week: the script says so, it does not repeat the first call.
+    calls = kind.isin(CALL_SCRIPTS).fillna(False).to_numpy(dtype=bool)
+    earlier = pd.Series(False, index=items.index)
+    if calls.any():
+        dated = items.loc[calls, ["cust", "date"]].sort_values("date", kind="stable")
+        seen = dated.groupby("cust", sort=False)["date"].transform("min")
+        earlier.loc[dated.index] = (dated["date"] > seen).to_numpy()
+    situation = said["situation"].astype("string").mask(earlier.to_numpy(), AGAIN)
     rows = pd.DataFrame({
-        "action_type": actions["lead_type"].to_numpy(),
-        "salutation": salutation(people["name"], gender, rules["actions"]["compound_surnames"]).to_numpy(),
-        "agent": people["agent"].astype("string").fillna(rules["actions"]["agent_fallback"]).to_numpy(),
-        "occasion": actions["occasion"].to_numpy(),
-        "date": actions["date"].to_numpy(),
-        "detail": actions["detail"].to_numpy(),
-    }, index=actions.index)
+        "action_type": kind.to_numpy(),
+        "salutation": called.to_numpy(),
+        "agent": people["agent"].astype("string").to_numpy(),
+        "occasion": items["occasion"].to_numpy(),
+        "date": items["date"].to_numpy(),
+        "detail": items["detail"].to_numpy(),
+        "topic": said["topic"].to_numpy(),
+        "topic_at": said["topic_at"].to_numpy(),
+        "situation": situation.to_numpy(),
+        "last_at": said["last_at"].to_numpy(),
+        "agreed": pd.to_datetime(agreed.reindex(cust).to_numpy()).where(appointment, pd.NaT),
+    }, index=items.index)
     return render_drafts(rows, rules, template_dirs)
 
 

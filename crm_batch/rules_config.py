@@ -15,13 +15,17 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from crm_batch.calendar import WEEKDAYS
 from crm_batch.errors import RulesInvalid
 from crm_batch.vocabulary import LEVELS
 
 BASE_PRESET = "real_estate"
 PRESETS = ("real_estate", "auto_dealer")
-# Tables whose keys the team chooses (the reason text of a look-alike header).
-OPEN_TABLES = frozenset({"headers_ignore", "cadence.interval_days", "calendar.holidays"})
+# Tables whose keys the team chooses (the reason text of a look-alike header, an agent's name).
+OPEN_TABLES = frozenset({"headers_ignore", "cadence.interval_days", "calendar.holidays", "actions.capacity_by_agent",
+                         "actions.topics"})
+# The value type of an open table that is empty in the preset.
+OPEN_TABLE_VALUES = {"actions.capacity_by_agent": 0}
 
 
 @dataclass(frozen=True)
@@ -129,7 +133,7 @@ def _validate(override: Mapping[str, Any], schema: Mapping[str, Any], path: str,
     for key, value in override.items():
         dotted = f"{prefix}{key}"
         if prefix.rstrip(".") in OPEN_TABLES:
-            like = next(iter(schema.values()), [])
+            like = next(iter(schema.values()), OPEN_TABLE_VALUES.get(prefix.rstrip("."), []))
             if isinstance(like, list):
                 _check_word_list(value, path, dotted)
             elif not _same_type(value, like):
@@ -229,6 +233,12 @@ def _check_rule_values(data: Mapping[str, Any], path: str) -> None:
     for name, level in data["actions"]["priority"].items():
         _check_subset([level], list(LEVELS), path, f"actions.priority.{name}", "优先级")
     _check_subset(data["actions"]["top_grades"], levels, path, "actions.top_grades", "等级")
+    _check_subset(data["churn"]["note_flags"], churn["flags"], path, "churn.note_flags", "预警")
+    _check_subset(data["actions"]["workdays"], list(WEEKDAYS), path, "actions.workdays", "星期")
+    for agent, capacity in {"": data["actions"]["capacity"], **data["actions"]["capacity_by_agent"]}.items():
+        if capacity < 1:
+            key = f"actions.capacity_by_agent.{agent}" if agent else "actions.capacity"
+            raise RulesInvalid(path, key, "每天的容量必须是正整数")
     for key, value in days.items():
         if value < 0 or (value == 0 and not key.startswith("actions.maintenance")):
             raise RulesInvalid(path, key, "必须是正数")

@@ -13,10 +13,11 @@ import pytest
 
 from crm_batch import almanac
 from crm_batch.calendar import PlanWeek
-from crm_batch.rules.actions import add_months, merge_actions, plan_actions
+from crm_batch.rules.actions import add_months, plan_actions, review_list
 from crm_batch.rules.cadence import contact_cadence
 from crm_batch.rules.churn import churn_flags
 from crm_batch.rules.lifecycle import lifecycle
+from crm_batch.rules.schedule import merge_actions, rank_actions, schedule
 from crm_batch.rules_config import load_rules
 
 WEEK = PlanWeek.containing(dt.date(2026, 11, 23))
@@ -25,20 +26,37 @@ DATE_FIELDS = ("registered_at", "signed_at", "handover_at", "outreach_at")
 
 def plan(people: list[dict], contacts: list[tuple] = (), events: list[dict] = (), week: PlanWeek = WEEK,
          preset: str | None = None, merged: bool = False) -> pd.DataFrame:
-    """Actions for customers given as dicts (stage, grade, referral, fields…); contacts as (id, date, method, next)."""
+    """Actions for customers given as dicts (stage, grade, referral, status, fields…); contacts as
+    (id, date, method, next[, note]). ``merged``: scheduled into the agents' days, one row per customer and day."""
+    customers, log, event_frame, profiles, dates, rules = register(people, contacts, events, week, preset)
+    long = plan_actions(customers, log, event_frame, profiles, dates, week, rules)
+    out = merge_actions(schedule(rank_actions(long, customers, profiles, rules), week, rules).planned) if merged \
+        else long
+    out = out.assign(who=customers["customer_id"].reindex(out["cust"]).to_numpy())
+    return out.sort_values(["who", "date"], kind="stable").reset_index(drop=True)
+
+
+def register(people: list[dict], contacts: list[tuple] = (), events: list[dict] = (), week: PlanWeek = WEEK,
+             preset: str | None = None) -> tuple:
+    """The frames the plan reads: customers, contacts, events, profiles, parsed dates, rules."""
     rules = load_rules(preset)
-    customers = pd.DataFrame([{k: v for k, v in p.items() if k not in ("stage", "grade", "referral")}
+    customers = pd.DataFrame([{k: v for k, v in p.items() if k not in ("stage", "grade", "referral", "status")}
                               for p in people])
+    if "agent" not in customers:
+        customers["agent"] = "李娜"
     for key in DATE_FIELDS:
         if key in customers:
             customers[key] = pd.to_datetime(customers[key])
-    log = pd.DataFrame(list(contacts), columns=["customer_id", "contact_at", "method", "next_contact_at"])
+    log = pd.DataFrame([(*c, "介绍户型")[:5] for c in contacts],
+                       columns=["customer_id", "contact_at", "method", "next_contact_at", "content"])
     log["contact_at"] = pd.to_datetime(log["contact_at"])
     log["next_contact_at"] = pd.to_datetime(log["next_contact_at"])
-    log["content"] = "介绍户型"
     profiles = pd.DataFrame({"stage": [p.get("stage", "来访") for p in people],
                              "grade": [p.get("grade", "C") for p in people],
-                             "referral": [p.get("referral") for p in people]})
+                             "referral": [p.get("referral") for p in people],
+                             "status": pd.Series([p.get("status") for p in people], dtype="string"),
+                             "status_evidence": pd.Series([p.get("status") and "最近跟进（2026-11-20）：“已认购 3-502”"
+                                                           for p in people], dtype="string")})
     profiles = profiles.join(contact_cadence(customers, log, profiles, week.today, rules))
     profiles = profiles.join(churn_flags(customers, log, profiles, week.today, rules))
     profiles = profiles.join(lifecycle(customers, profiles, rules))
@@ -48,10 +66,7 @@ def plan(people: list[dict], contacts: list[tuple] = (), events: list[dict] = ()
         dates["birthday"] = almanac.parse_birthdays(customers["birthday"], kind, reference_year=week.sunday.year)
     event_frame = pd.DataFrame(list(events), columns=["event_name", "event_date", "event_target"])
     event_frame["event_date"] = pd.to_datetime(event_frame["event_date"])
-    long = plan_actions(customers, log, event_frame, profiles, dates, week, rules)
-    out = merge_actions(long, profiles, rules) if merged else long
-    out = out.assign(who=customers["customer_id"].reindex(out["cust"]).to_numpy())
-    return out.sort_values(["who", "date"], kind="stable").reset_index(drop=True)
+    return customers, log, event_frame, profiles, dates, rules
 
 
 def days(frame: pd.DataFrame, who: str, kind: str | None = None) -> list[str]:
@@ -78,8 +93,10 @@ def test_cadence_calls_fall_on_their_due_days():
     assert days(frame, "D1") == []
     assert days(frame, "K1", "大客户回访") == ["11-24", "11-27"]
     first_a = frame[frame["who"] == "A1"].iloc[0]
-    assert first_a["reason"] == "A 级每 1 天至少联系一次；最近联系 2026-11-20，已逾期 2 天"
-    assert frame[frame["who"] == "C1"].iloc[0]["reason"].endswith("最近联系 2026-11-01，已逾期 7 天")
+    assert first_a["reason"] == "A 级每 1 天至少联系一次；已逾期 2 天"
+    c1 = frame[frame["who"] == "C1"].iloc[0]
+    assert c1["reason"] == "C 级每 15 天至少联系一次；已逾期 7 天"
+    assert (c1["spread"], c1["age"], c1["until"].strftime("%m-%d")) == (True, 7, "11-29")  # work for the week
 
 
 def test_buyers_get_the_quarterly_revisit():
@@ -230,7 +247,7 @@ def test_relationship_words_negated_are_not_close():
     assert how == {"R1": "发送祝福短信", "R2": "电话祝福，寄送贺卡", "R3": "上门拜访，送鲜花和蛋糕"}
 
 
-def test_one_customers_reasons_on_one_day_are_one_row_led_by_the_most_urgent():
+def test_one_customers_reasons_on_one_day_are_one_row_led_by_the_best_score():
     frame = plan(
         [{"customer_id": "A1", "grade": "A", "birthday": "1980-11-24", "relationship": "一般"}],
         contacts=[("A1", "2026-11-22", "电话", "2026-11-24")], merged=True,
@@ -238,23 +255,121 @@ def test_one_customers_reasons_on_one_day_are_one_row_led_by_the_most_urgent():
     monday_to_sunday = days(frame, "A1")
     assert monday_to_sunday == ["11-23", "11-24", "11-25", "11-26", "11-27", "11-28", "11-29"]
     tuesday = frame[frame["date"] == pd.Timestamp("2026-11-24")].iloc[0]
-    # Types in the rules' priority-table order; the A-grade call keeps the row at 高 either way.
-    assert tuesday["types"] == "生日祝福、计划回访、电话回访"
-    assert tuesday["lead_type"] == "生日祝福" and tuesday["priority"] == "高"
-    assert tuesday["reasons"] == ("生日 11月24日，46 岁 → 上门拜访，送鲜花和蛋糕；"
-                                  "上次电话（11-22）约定 11-24 回访：介绍户型；"
-                                  "A 级每 1 天至少联系一次；按频率继续联系")
+    # In score order: the appointment (tier 1), the A's daily call (2), the birthday (3).
+    assert tuesday["types"] == "计划回访、电话回访、生日祝福"
+    assert tuesday["lead_type"] == "计划回访"
+    # Being graded A raises nothing by itself: every part is 中.
+    assert tuesday["priority"] == "中"
+    assert tuesday["reasons"] == ("上次电话（11-22）约定 11-24 回访：介绍户型；"
+                                  "A 级每 1 天至少联系一次；按频率继续联系；"
+                                  "生日 11月24日，46 岁 → 上门拜访，送鲜花和蛋糕")
 
 
-def test_a_planned_follow_up_leads_over_a_routine_call_but_keeps_its_priority():
+def test_a_planned_follow_up_leads_over_a_routine_call():
     frame = plan([{"customer_id": "A1", "grade": "A"}], contacts=[("A1", "2026-11-22", "电话", "2026-11-25")],
                  merged=True)
     wednesday = frame[frame["date"] == pd.Timestamp("2026-11-25")].iloc[0]
     assert (wednesday["lead_type"], wednesday["types"]) == ("计划回访", "计划回访、电话回访")
-    assert wednesday["priority"] == "高"
+    assert wednesday["priority"] == "中"
 
 
 def test_add_months_keeps_the_day_or_the_months_last():
     base = pd.Series(pd.to_datetime(["2026-01-31", "2023-11-25", "2024-02-29"]))
     assert add_months(base, 1).dt.strftime("%Y-%m-%d").tolist() == ["2026-02-28", "2023-12-25", "2024-03-29"]
     assert add_months(base, 12).dt.strftime("%Y-%m-%d").tolist() == ["2027-01-31", "2024-11-25", "2025-02-28"]
+
+
+# ---------------------------------------------------------------- issue 17: the office's words, missed appointments
+
+
+def test_a_missed_appointment_is_an_action_on_the_plans_first_day():
+    frame = plan([{"customer_id": "M1", "grade": "B"}],
+                 contacts=[("M1", "2026-11-10", "电话", "2026-11-16", "想看三居室，等周末和爱人商量")])
+    missed = frame[frame["action_type"] == "逾期回访"].iloc[0]
+    assert missed["reason"] == "计划回访已逾期 7 天：上次约定 11-16"
+    assert (missed["date"].strftime("%m-%d"), missed["until"].strftime("%m-%d"), missed["age"]) == ("11-23", "11-29", 7)
+    assert missed["detail"] == "想看三居室，等周末和爱人商量"
+
+
+def test_an_appointment_followed_by_any_contact_is_not_missed():
+    frame = plan([{"customer_id": "M1", "grade": "C"}],
+                 contacts=[("M1", "2026-11-10", "电话", "2026-11-16"), ("M1", "2026-11-18", "微信", None)])
+    assert days(frame, "M1", "逾期回访") == []
+
+
+def test_a_customer_who_said_no_gets_no_routine_calls_but_keeps_the_birthday():
+    frame = plan([{"customer_id": "N1", "grade": "B", "status": "建议战败", "birthday": "1980-11-25"}],
+                 contacts=[("N1", "2026-11-01", "电话", "2026-11-10", "不考虑了")])
+    assert sorted(set(frame[frame["who"] == "N1"]["action_type"])) == ["生日祝福"]
+
+
+def test_a_probable_deal_is_congratulated_not_called_on_the_grades_cadence():
+    frame = plan([{"customer_id": "D1", "grade": "A", "status": "疑似成交"}],
+                 contacts=[("D1", "2026-11-20", "来访", "2026-11-21", "已认购 3-502")])
+    rows = frame[frame["who"] == "D1"]
+    assert rows["action_type"].tolist() == ["成交确认"]  # no daily A calls, no 逾期回访 for the 11-21 plan
+    assert rows.iloc[0]["reason"] == "疑似成交，请补登成交日期：最近跟进（2026-11-20）：“已认购 3-502”"
+
+
+def test_an_invalid_lead_gets_nothing_not_even_a_greeting():
+    week = PlanWeek.containing(dt.date(2026, 12, 7))  # 大雪
+    frame = plan([{"customer_id": "X1", "grade": "D", "status": "无效线索", "birthday": "1980-12-08"},
+                  {"customer_id": "X2", "grade": "D"}],
+                 contacts=[("X1", "2026-11-01", "电话", "2026-11-05", "空号")], week=week)
+    assert days(frame, "X1") == [] and days(frame, "X2", "节气问候") == ["12-07"]
+
+
+def test_a_stale_a_gets_one_call_to_reconfirm_not_seven():
+    # Last reached 11-18; the office's log runs to 11-22 (another customer): 4 days > 2 × 1.
+    frame = plan([{"customer_id": "S1", "grade": "A"}, {"customer_id": "O1", "grade": "C"}],
+                 contacts=[("S1", "2026-11-18", "电话", None), ("O1", "2026-11-22", "电话", None)])
+    rows = frame[frame["who"] == "S1"]
+    assert rows["action_type"].tolist() == ["意向复核"]
+    assert rows.iloc[0]["reason"] == "A 级已 4 天没联系上（超过 2 倍联系间隔）→ 打一次电话确认意向，按结果改等级"
+
+
+def test_overdue_b_calls_are_phased_over_their_interval_the_oldest_first():
+    people = [{"customer_id": f"B{i}", "grade": "B"} for i in range(4)]
+    contacts = [(f"B{i}", f"2026-11-{10 + i}", "电话", None) for i in range(4)]
+    frame = plan(people, contacts=contacts)
+    first = {who: days(frame, who, "电话回访") for who in ("B0", "B1", "B2", "B3")}
+    assert first == {"B0": ["11-23", "11-26", "11-29"], "B1": ["11-24", "11-27"], "B2": ["11-25", "11-28"],
+                     "B3": ["11-23", "11-26", "11-29"]}
+
+
+def test_a_lunar_birthday_names_the_greeting_days_own_lunar_date():
+    # 腊月 of lunar year 2026 has 29 days: a 腊月三十 birthday is greeted on 廿九, 2027-02-05.
+    week = PlanWeek.containing(dt.date(2027, 2, 1))
+    frame = plan([{"customer_id": "L1", "birthday": "农历腊月三十", "relationship": "一般"},
+                  {"customer_id": "L2", "birthday": "农历腊月廿八", "relationship": "一般"}], week=week)
+    births = frame[frame["action_type"] == "生日祝福"].set_index("who")["reason"]
+    assert births["L1"] == "生日 2月5日（农历腊月廿九；登记为腊月三十，今年腊月小） → 电话祝福，寄送贺卡"
+    assert births["L2"] == "生日 2月4日（农历腊月廿八） → 电话祝福，寄送贺卡"
+
+
+def test_a_mid_week_run_dates_nothing_before_today():
+    wednesday = PlanWeek.containing(dt.date(2026, 11, 25))
+    frame = plan(
+        [{"customer_id": "P1", "grade": "C", "birthday": "1980-11-23"}, {"customer_id": "P2", "grade": "C"}],
+        contacts=[("P1", "2026-11-20", "电话", None), ("P2", "2026-11-20", "电话", "2026-11-24")],
+        events=[{"event_name": "品鉴会", "event_date": "2026-11-30", "event_target": "全部客户"}],
+        week=wednesday)
+    assert frame["date"].min() == pd.Timestamp("2026-11-25")
+    assert days(frame, "P1", "生日祝福") == []  # Monday's birthday is past
+    assert days(frame, "P2", "逾期回访") == ["11-25"]  # Tuesday's appointment was missed: first thing today
+    assert days(frame, "P1", "活动通知") == ["11-25"]  # the notice day (11-23) is past, the event ahead
+
+
+def test_the_manager_lists_quote_the_evidence():
+    customers, log, _, profiles, _, rules = register(
+        [{"customer_id": "N1", "status": "建议战败"}, {"customer_id": "D1", "grade": "A", "status": "疑似成交"},
+         {"customer_id": "S1", "grade": "A"}, {"customer_id": "X1", "grade": "D", "status": "无效线索"},
+         {"customer_id": "O1", "grade": "C"}],
+        contacts=[("S1", "2026-11-18", "电话", None), ("O1", "2026-11-22", "电话", None)])
+    listed = review_list(customers, log, profiles, WEEK, rules)
+    listed["who"] = customers["customer_id"].reindex(listed["cust"]).to_numpy()
+    assert listed[["list", "who"]].values.tolist() == [
+        ["建议战败（待主管审批）", "N1"], ["疑似成交，请补登成交日期", "D1"], ["等级待复核", "S1"], ["无效线索", "X1"]]
+    evidence = dict(zip(listed["who"], listed["evidence"], strict=True))
+    assert evidence["N1"] == "最近跟进（2026-11-20）：“已认购 3-502”"  # the fixture's evidence text, as given
+    assert evidence["S1"] == "A 级每 1 天联系一次，已 4 天没联系上（超过 2 倍间隔，跟进记录记到 11-22）"

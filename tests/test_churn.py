@@ -15,17 +15,32 @@ from crm_batch.rules_config import load_rules
 TODAY = dt.date(2026, 11, 23)
 
 
-def profile(stage="来访", grade="C", contacts=(), referral=None, preset=None, rules=None, **fields):
-    """One customer's churn flags and lifecycle; contacts are (date, method) pairs."""
+LOG_END = "2026-11-22"  # the follow-up log records up to the day before the run
+
+
+def profile(stage="来访", grade="C", contacts=(), referral=None, preset=None, rules=None, status=None, **fields):
+    """One customer's churn flags and lifecycle; contacts are (date, method[, next contact]) tuples.
+
+    Another customer (K0), called on LOG_END, stands for the rest of the office's log whenever the
+    customer has contacts: the log's last day, up to which a top grade's window is judged.
+    """
     rules = rules or load_rules(preset)
-    customers = pd.DataFrame({"customer_id": ["K1"], **{k: [v] for k, v in fields.items()}})
+    others = ["K0"] if contacts else []
+    customers = pd.DataFrame({"customer_id": ["K1", *others], **{k: [v, *[None] * len(others)]
+                                                                 for k, v in fields.items()}})
     for key in ("registered_at", "signed_at", "handover_at", "outreach_at"):
         if key in customers:
             customers[key] = pd.to_datetime(customers[key])
-    log = pd.DataFrame({"customer_id": ["K1"] * len(contacts),
-                        "contact_at": pd.to_datetime([d for d, _ in contacts]),
-                        "method": [m for _, m in contacts]})
-    profiles = pd.DataFrame({"stage": [stage], "grade": [grade], "referral": [referral]})
+    log = pd.DataFrame({"customer_id": ["K1"] * len(contacts) + others,
+                        "contact_at": pd.to_datetime([c[0] for c in contacts] + [LOG_END] * len(others)),
+                        "method": [c[1] for c in contacts] + ["电话"] * len(others),
+                        "next_contact_at": pd.to_datetime([c[2] if len(c) > 2 else None for c in contacts]
+                                                          + [None] * len(others))})
+    profiles = pd.DataFrame({"stage": [stage, *["来电"] * len(others)], "grade": [grade, *["D"] * len(others)],
+                             "referral": [referral, *[None] * len(others)],
+                             "status": pd.Series([status, *[None] * len(others)], dtype="string"),
+                             "status_evidence": pd.Series(["最近跟进（2026-11-20）：“不考虑了”" if status else None,
+                                                           *[None] * len(others)], dtype="string")})
     profiles = profiles.join(contact_cadence(customers, log, profiles, TODAY, rules))
     profiles = profiles.join(churn_flags(customers, log, profiles, TODAY, rules))
     return profiles.join(lifecycle(customers, profiles, rules)).iloc[0]
@@ -48,11 +63,11 @@ def test_over_90_days_is_sleeping_not_also_overdue():
     assert row.lifecycle == "沉睡"
 
 
-def test_visitor_who_has_not_come_back_in_30_days():
+def test_visitor_who_has_not_come_back_in_30_days_is_a_note_not_an_alert():
     # Called three days ago, but the last visit was 53 days ago: 回笼周期 exceeded.
     row = profile(stage="来访", grade="C", contacts=[("2026-10-01", "来访"), ("2026-11-20", "电话")])
-    assert (row.alerts, row.risk) == ("未回笼", "中")
-    assert "最近来访 2026-10-01，已 53 天未再来访" in row.churn_reason
+    assert pd.isna(row.alerts) and pd.isna(row.risk)
+    assert row.notes.startswith("未回笼：来访客户，最近来访 2026-10-01，已 53 天未再来访")
 
 
 def test_a_caller_is_not_held_to_the_return_cycle():
@@ -63,16 +78,47 @@ def test_a_caller_is_not_held_to_the_return_cycle():
 def test_behind_cadence_is_more_than_twice_the_interval(last, flagged):
     # B: every 3 days; 8 days > 2 × 3 is behind, 5 days is not.
     row = profile(stage="意向", grade="B", contacts=[(last, "电话")])
-    assert (row.alerts == "落后频率" if flagged else pd.isna(row.alerts))
-    if flagged:
-        assert row.risk == "低"
-        assert row.churn_reason == "落后频率：B 级每 3 天至少联系一次，已 8 天未联系（超过 2 倍）"
+    assert pd.isna(row.alerts)  # behind cadence is a note on the customer, not an alert
+    assert (row.notes == "落后频率：B 级每 3 天至少联系一次，已 8 天未联系（超过 2 倍）" if flagged
+            else pd.isna(row.notes))
 
 
-def test_a_grade_customer_with_any_flag_is_high_risk():
+def test_being_graded_a_is_not_a_reason_for_high_risk():
+    # Last called 11-20: 3 days before the run (behind the daily cadence), but the log stops on 11-22,
+    # so by the log the customer was last reached 2 days ago: within 2 × the one-day window.
+    row = profile(stage="意向", grade="A", contacts=[("2026-11-20", "电话")])
+    assert pd.isna(row.alerts) and row.notes.startswith("落后频率：A 级每 1 天至少联系一次，已 3 天未联系")
+
+
+def test_a_grade_stale_past_twice_its_window_is_high_risk():
     row = profile(stage="意向", grade="A", contacts=[("2026-11-18", "电话")])
     assert (row.alerts, row.risk) == ("落后频率", "高")
-    assert row.churn_reason.endswith("A 级客户 → 风险为高")
+    assert row.churn_reason.endswith("A 级客户已 4 天没联系上（超过 2 倍联系间隔），等级待复核 → 风险为高")
+
+
+@pytest.mark.parametrize(("agreed", "risk", "days"), [("2026-11-16", "中", 7), ("2026-10-24", "中", 30),
+                                                     ("2026-10-23", "高", 31)])
+def test_a_missed_appointment_is_flagged_and_high_after_a_month(agreed, risk, days):
+    row = profile(stage="来访", grade="C", contacts=[("2026-10-22", "电话", agreed)])
+    assert row.alerts.startswith("未按计划回访") and row.risk == risk
+    assert f"约定 {agreed} 回访（2026-10-22 跟进时约定），之后没有任何跟进记录，已过 {days} 天" in row.churn_reason
+    assert row.action.startswith("先回访约好的客户")
+
+
+def test_an_appointment_followed_by_a_contact_was_kept():
+    row = profile(stage="来访", grade="C", contacts=[("2026-11-10", "电话", "2026-11-16"), ("2026-11-17", "微信")])
+    assert pd.isna(row.alerts)
+
+
+def test_a_customer_who_said_no_waits_for_the_managers_approval_with_the_note():
+    row = profile(stage="来访", grade="C", status="建议战败", contacts=[("2026-11-20", "电话", "2026-11-21")])
+    assert (row.alerts, row.risk) == ("战败待审批", "高")  # not also 未按计划回访: there is nothing to follow up
+    assert row.churn_reason == "战败待审批：建议战败：最近跟进（2026-11-20）：“不考虑了” → 待主管审批"
+
+
+def test_an_invalid_lead_raises_no_flag():
+    row = profile(stage="来电", grade="D", status="无效线索", contacts=[("2026-06-01", "电话", "2026-06-05")])
+    assert pd.isna(row.alerts) and pd.isna(row.notes)
 
 
 def test_an_owners_intent_grade_does_not_raise_the_risk():
@@ -104,7 +150,7 @@ def test_lost_customer_needs_a_managers_approval(approval, alert, reason):
     if alert is None:
         assert pd.isna(row.alerts)  # approved: gone by decision, no 沉睡 flag either
     else:
-        assert (row.alerts, row.risk) == (alert, "中") and reason in row.churn_reason
+        assert (row.alerts, row.risk) == (alert, "高") and reason in row.churn_reason
 
 
 def two_customers(registered: list[str | None]) -> pd.DataFrame:
@@ -151,9 +197,12 @@ def test_a_register_without_any_dates_raises_no_flags():
 
 
 def test_several_flags_take_the_highest_risk_and_every_action():
-    row = profile(stage="来访", grade="C", contacts=[("2026-10-01", "来访")])
-    assert (row.alerts, row.risk) == ("超期未联系、未回笼", "中")
-    assert row.action == "本周电话回访，更新客户资料；邀约再次到访（新房源、优惠或活动）"
+    row = profile(stage="来访", grade="C", contacts=[("2026-10-01", "来访", "2026-10-10")])
+    # Raised to 高 by the missed appointment, the customer keeps every flag on the list, 未回笼 too.
+    assert (row.alerts, row.risk) == ("未按计划回访、超期未联系、未回笼", "高")
+    assert row.action == ("先回访约好的客户，了解现在的想法并重新约定；本周电话回访，更新客户资料；"
+                          "邀约再次到访（新房源、优惠或活动）")
+    assert pd.isna(row.notes)
 
 
 def test_days_come_from_the_rules_file(tmp_path):

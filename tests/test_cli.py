@@ -47,10 +47,17 @@ def problems(book) -> list[dict]:
     return [dict(zip(rows[0], r, strict=True)) for r in rows[1:]]
 
 
+def action_rows(book, sheet: str = "本周行动") -> list[dict]:
+    """A plan sheet's rows; texts are folded to the column width for printing, so line breaks are dropped."""
+    header, *body = book[sheet].iter_rows(values_only=True)
+    return [{k: v.replace("\n", "") if isinstance(v, str) else v for k, v in zip(header, r, strict=True)}
+            for r in body]
+
+
 def test_sheets_in_spec_order(report):
     assert report.sheetnames == [
-        "总览", "本周行动", "客户分级", "资料完整性", "流失预警", "罚款明细", "合规汇总", "生日台历", "数据问题",
-        "列映射"]
+        "总览", "本周行动", "待安排", "群发名单", "待主管处理", "客户分级", "资料完整性", "流失预警", "罚款明细",
+        "合规汇总", "生日台历", "数据问题", "列映射"]
 
 
 def test_grade_sheet_shows_computed_beside_written_grade(report):
@@ -82,13 +89,13 @@ def test_churn_sheet_lists_flagged_customers_highest_risk_first(report):
     rows = list(report["流失预警"].iter_rows(values_only=True))
     header, body = rows[0], [dict(zip(rows[0], r, strict=True)) for r in rows[1:]]
     assert header[:4] == ("客户编号", "客户姓名", "经纪人", "阶段")
-    # Plan week Monday 2026-11-23. K001: A grade, last call 11-02, 21 days > 2 × 1 → behind, A → 高.
-    # 陈静: B, last WeChat 11-05, 18 days > 2 × 3 → behind, 低. The =HYPERLINK name: registered 10-20, never
-    # contacted, 34 days → overdue, 中. 刘洋 (D, 13 days) and 周敏 (28 days) are not flagged.
+    # Plan week Monday 2026-11-23. K001: A grade, last call 11-02, 21 days > 2 × 1 → behind, and an A stale
+    # past its window → 高. 陈静: B, last WeChat 11-05, 18 days > 2 × 3 → behind: only a note (提示).
+    # The =HYPERLINK name: registered 10-20, never contacted, 34 days → overdue, 中. 刘洋 (D, 13 days) and
+    # 周敏 (28 days) are not flagged.
     assert [(r["客户姓名"], r["风险"], r["预警"]) for r in body] == [
         ("王建国", "高", "落后频率"),
         ('=HYPERLINK("http://x","点我")', "中", "超期未联系"),
-        ("陈静", "低", "落后频率"),
     ]
     assert body[0]["客户编号"] == "K001" and body[0]["未联系天数"] == 21
     assert body[1]["判定依据"] == ("超期未联系：登记日期 2026-10-20（之后没有跟进记录），已 34 天"
@@ -98,32 +105,38 @@ def test_churn_sheet_lists_flagged_customers_highest_risk_first(report):
     assert grades["王建国"][grade_header.index("预警")] == "落后频率"
     assert grades["王建国"][grade_header.index("生命周期")] == "准客户"
     assert grades["刘洋"][grade_header.index("预警")] is None
+    # 陈静 is only behind cadence: a note on the customer, not an alert.
+    assert grades["陈静"][grade_header.index("预警")] is None
+    assert grades["陈静"][grade_header.index("提示")].replace("\n", "").startswith("落后频率：B 级每 3 天至少联系一次")
 
 
 def test_action_sheet_lists_who_to_call_each_day_with_a_draft(report):
-    header, *body = report["本周行动"].iter_rows(values_only=True)
-    assert header == ("日期", "经纪人", "客户编号", "客户姓名", "电话", "等级", "行动类型", "原因", "话术/短信草稿",
-                      "优先级")
-    rows = [dict(zip(header, r, strict=True)) for r in body]
+    header = next(report["本周行动"].iter_rows(values_only=True))
+    assert header == ("日期", "经纪人", "顺序", "客户编号", "客户姓名", "电话", "等级", "行动类型", "原因", "上次跟进",
+                      "话术/短信草稿", "优先级")
+    rows = action_rows(report)
     by_name = {}
     for r in rows:
         by_name.setdefault(r["客户姓名"], []).append((r["日期"].strftime("%m-%d"), r["行动类型"]))
-    # 王建国: A, overdue since 11-03 → a call every day; his planned follow-up on 11-25 joins that day's row.
-    daily = [(f"11-{d}", "电话回访") for d in range(23, 30)]
-    daily[2] = ("11-25", "计划回访、电话回访")
-    assert by_name["王建国"] == daily
+    # 王建国: A, last called 11-02 (the log runs to 11-11, judged up to 11-20 at the latest): stale, so no
+    # daily calls but one call to re-confirm the intent, made in the follow-up he agreed for 11-25.
+    assert by_name["王建国"] == [("11-25", "计划回访、意向复核")]
     # 陈静: B, every 3 days from Monday (overdue); the =HYPERLINK name: C, never contacted → Monday;
     # 周敏: no valid grade → the quarterly revisit, due at once; 刘洋: D, called 11-10 → not this week.
     assert by_name["陈静"] == [("11-23", "电话回访"), ("11-26", "电话回访"), ("11-29", "电话回访")]
     assert by_name['=HYPERLINK("http://x","点我")'] == [("11-23", "电话回访")]
     assert by_name["周敏"] == [("11-23", "季度回访")]
     assert "刘洋" not in by_name
-    wang = next(r for r in rows if r["客户姓名"] == "王建国" and r["行动类型"].startswith("计划回访"))
-    assert wang["话术/短信草稿"].startswith("王先生好，我是本公司的李娜。")
-    assert "介绍新推出的洋房户型" in wang["原因"] and wang["优先级"] == "高"
+    wang = next(r for r in rows if r["客户姓名"] == "王建国")
+    assert wang["话术/短信草稿"].startswith("王先生，您好，我是您的置业顾问李娜。上次跟您约好今天再联系，您提到的户型")
+    assert "介绍新推出的洋房户型" in wang["原因"] and wang["优先级"] == "高"  # 意向复核: the grade needs review
+    assert wang["上次跟进"] == "11-02 电话：介绍新推出的洋房户型"
     formula = next(r for r in rows if r["客户姓名"].startswith("="))
-    assert formula["话术/短信草稿"].startswith("您好，我是本公司的赵强")
+    assert formula["话术/短信草稿"].startswith("您好，我是您的置业顾问赵强。")
     assert [r["经纪人"] for r in rows] == sorted(r["经纪人"] for r in rows)
+    # In the order worth doing: a B's call (tier 5) before a quarterly revisit (tier 6).
+    monday = [(r["顺序"], r["客户姓名"]) for r in rows if r["经纪人"] == "李娜" and r["日期"].day == 23]
+    assert monday == [(1, "陈静"), (2, "周敏")]
 
 
 def test_a_broken_team_template_stops_the_run_with_its_name(office_register, tmp_path, capsys):
@@ -154,11 +167,11 @@ def test_birthdays_land_in_the_calendar_and_bad_ones_in_the_problems(tmp_path):
     assert "23日\n陈静·李娜（农历）" in cells
     assert "24日\n孙丽·赵强" in cells  # December: next month is on the calendar too
     assert [r[0] for r in body][0] == "2026年11月" and [r[0] for r in body][-1] == "2026年12月"
-    header, *body = book["本周行动"].iter_rows(values_only=True)
-    birthdays = {r[3]: r for r in body if "生日祝福" in r[6]}
-    assert birthdays["陈静"][7].startswith("生日 11月23日（农历十月十五） → 上门拜访，送鲜花和蛋糕")
-    assert birthdays["陈静"][8].startswith("陈女士好！值此生日之际")
-    assert birthdays["王建国"][0].strftime("%m-%d") == "11-25"
+    rows = action_rows(book)
+    birthdays = {r["客户姓名"]: r for r in rows if "生日祝福" in r["行动类型"]}
+    assert birthdays["陈静"]["原因"].startswith("生日 11月23日（农历十月十五） → 上门拜访，送鲜花和蛋糕")
+    assert "【短信】陈女士，您好！值此生日之际" in birthdays["陈静"]["话术/短信草稿"]
+    assert birthdays["王建国"]["日期"].strftime("%m-%d") == "11-25"
     bad = [p for p in problems(book) if p["字段"] == "生日"]
     # One row per bad birthday: the almanac alone judges birthdays, the date reader does not report them too.
     assert [(p["行号"], p["原值"]) for p in bad] == [(4, "农历十三月初一"), (6, "abc")]

@@ -18,6 +18,11 @@ DAY = pd.Timestamp("2026-11-23")  # a Monday
 
 # A realistic row for each configured action type: (occasion, detail).
 REALISTIC = {
+    "逾期回访": (pd.NA, "想看三居室"),
+    "意向复核": (pd.NA, pd.NA),
+    "成交确认": (pd.NA, pd.NA),
+    "节日群发": ("春节", pd.NA),
+    "节气群发": ("小寒", pd.NA),
     "生日祝福": ("生日", pd.NA),
     "生日会邀约": ("生日", "12月6日 下午3点"),
     "纪念日祝福": ("纪念日", pd.NA),
@@ -99,6 +104,40 @@ def test_salutation(name: object, gender: object, expected: str) -> None:
     assert result.iloc[0] == expected
 
 
+NOT_NAMES = load_rules()["actions"]["not_names"]
+
+
+@pytest.mark.parametrize(
+    ("name", "gender", "opening"),
+    [
+        ("严娟", "女", "严女士，您好"),
+        ("严宁帆", "男", "严先生，您好"),
+        ("严娟", pd.NA, "严娟，您好"),
+        ("欧阳娜娜", pd.NA, "欧阳娜娜，您好"),
+        ("未知", "男", "您好"),
+        ("不详", pd.NA, "您好"),
+        ("哥", "男", "您好"),
+        ("姐", pd.NA, "您好"),
+        ("王哥", "男", "王哥，您好"),
+        ("李姐", pd.NA, "李姐，您好"),
+        ("小王", "男", "小王，您好"),
+        ("4417", pd.NA, "您好"),
+        ("张伟(朋友介绍)", pd.NA, "张伟，您好"),
+        ("张伟 看了两次", "男", "张先生，您好"),
+        ("王先生 看了两次", pd.NA, "王先生，您好"),
+        ("客户说下周带家人来看房", pd.NA, "您好"),
+        ("看了两次的那个客户", pd.NA, "您好"),
+        ("王 建国", pd.NA, "王建国，您好"),
+    ],
+    ids=["woman", "man", "unknown-gender", "compound-unknown", "unknown-word", "not-known", "bare-brother",
+         "bare-sister", "nickname-brother", "nickname-sister", "little-wang", "digits", "note-in-brackets",
+         "note-after-space", "titled-note", "sentence", "sentence-no-space", "stray-space"],
+)
+def test_drafts_open_with_a_proper_salutation(name: str, gender: object, opening: str) -> None:
+    called = salutation(pd.Series([name], dtype="object"), pd.Series([gender], dtype="object"), COMPOUND, NOT_NAMES)
+    assert messages.greeting(called.iloc[0]) == opening
+
+
 def test_salutation_keeps_index_and_string_dtype() -> None:
     names = pd.Series(["王建国", "欧阳娜娜", None], index=[10, 7, 3])
     genders = pd.Series(["男", "女", "男"], index=[10, 7, 3], dtype="string")
@@ -170,7 +209,7 @@ def test_duplicates_map_back_to_their_rows_with_a_custom_index(rules: Rules, mon
     drafts = render_drafts(frame, rules, BUILTIN)
     assert drafts.index.tolist() == ["k9", "k3", "k7", "k1", "k5", "k2"]
     assert drafts.dtype == "string"
-    assert len(calls) == 4
+    assert len(calls) == 2  # one per template: the names are filled in afterwards
     assert drafts["k9"] == drafts["k1"] and drafts["k3"] == drafts["k5"]
     assert drafts["k9"].startswith("王先生") and drafts["k3"].startswith("李女士")
     assert "张三" in drafts["k9"] and "赵强" in drafts["k2"] and "赵强" not in drafts["k9"]
@@ -190,10 +229,24 @@ def test_greeting_every_customer_renders_once_per_distinct_text(rules: Rules, mo
         "occasion": "小雪", "date": pd.Timestamp("2026-11-22"), "detail": pd.NA,
     })
     drafts = render_drafts(frame, rules, BUILTIN)
-    assert len(calls) == len(frame[["salutation", "agent"]].drop_duplicates()) == 7 * 2 * 20
+    assert len(calls) == 1  # the template only prints the names: rendered once, each row's names filled in
     assert drafts.notna().all()
-    assert drafts.iloc[12345].startswith(frame["salutation"].iloc[12345])
-    assert frame["agent"].iloc[12345] in drafts.iloc[12345]
+    assert drafts.iloc[12345] == (f"{frame['salutation'].iloc[12345]}，您好！今日小雪，天气寒冷，请注意添衣保暖，"
+                                  f"出行注意安全。祝您身体健康！——置业顾问 {frame['agent'].iloc[12345]}")
+
+
+def test_a_template_that_looks_at_a_name_is_rendered_per_name(rules: Rules, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = team_folder(tmp_path, {"call.j2": "{% if salutation == '您' %}您好{% else %}{{ salutation }}，您好"
+                                               "{% endif %}，我是{{ agent }}。"})
+    calls = []
+    render = messages._render
+    monkeypatch.setattr(messages, "_render", lambda *args: calls.append(args) or render(*args))
+    frame = actions([{"action_type": "电话回访", "salutation": n} for n in ("王先生", "您", "王先生", "李女士")])
+    drafts = render_drafts(frame, rules, [folder, *BUILTIN]).tolist()
+    assert drafts == ["王先生，您好，我是张三。", "您好，我是张三。", "王先生，您好，我是张三。",
+                      "李女士，您好，我是张三。"]
+    assert len(calls) == 3  # salutation decides the text; agent is only printed
 
 
 def test_repeated_index_labels_keep_row_order(rules: Rules) -> None:
@@ -317,3 +370,73 @@ def test_no_shipped_draft_looks_like_a_formula(rules: Rules, who: str) -> None:
     assert drafts.notna().all()
     assert not drafts.str.match(r"[=+\-@]").any()
     assert not drafts.str.contains("您您").any()
+
+
+# ---------------------------------------------------------------- issue 17: sendable as they stand
+
+
+def test_without_a_company_the_agent_introduces_themself_never_as_a_placeholder(tmp_path: Path) -> None:
+    for company in ("", "本公司"):
+        rules = team_company(tmp_path, company)
+        frame = actions([{"action_type": "电话回访", "salutation": "严娟"},
+                         {"action_type": "节气问候", "occasion": "小寒"}])
+        call, sms = render_drafts(frame, rules, BUILTIN).tolist()
+        assert call.startswith("严娟，您好，我是您的置业顾问张三。")
+        assert sms.startswith("王先生，您好！今日小寒") and sms.endswith("——置业顾问 张三")
+        assert "本公司" not in call + sms
+
+
+def test_a_company_name_introduces_and_signs(tmp_path: Path) -> None:
+    rules = team_company(tmp_path, "阳光花园")
+    frame = actions([{"action_type": "电话回访"}, {"action_type": "节气问候", "occasion": "小寒"}])
+    call, sms = render_drafts(frame, rules, BUILTIN).tolist()
+    assert call.startswith("王先生，您好，我是阳光花园的置业顾问张三。") and sms.endswith("——阳光花园 张三")
+
+
+def test_a_car_dealer_agent_is_a_sales_consultant() -> None:
+    frame = actions([{"action_type": "电话回访"}])
+    draft = render_drafts(frame, load_rules("auto_dealer"), BUILTIN).iloc[0]
+    assert draft.startswith("王先生，您好，我是您的销售顾问张三。")
+
+
+@pytest.mark.parametrize(
+    ("situation", "topic", "expected"),
+    [
+        ("", "户型", "6天前您提到户型，想跟您再聊聊"),
+        ("来访后", "户型", "感谢您6天前来现场，您当时比较关注户型。"),
+        ("久未联系", "首付和贷款", "有段时间没跟您联系了，记得6天前您提到首付和贷款。"),
+        ("未接通", pd.NA, "前几天给您打电话没打通，所以再跟您联系一下。您现在说话方便吗？"),
+        ("再次联系", "车位", "这几天又有些新情况，想跟您再沟通一下，也聊聊车位，您现在方便吗？"),
+    ],
+    ids=["topic", "after-visit", "idle", "unreached", "again"],
+)
+def test_the_call_script_starts_from_the_last_contact(rules: Rules, situation: str, topic: object,
+                                                      expected: str) -> None:
+    last = DAY - pd.Timedelta(days=6)
+    frame = actions([{"action_type": "电话回访", "situation": situation or pd.NA, "topic": topic,
+                      "topic_at": last, "last_at": last}])
+    assert render_drafts(frame, rules, BUILTIN).iloc[0].startswith("王先生，您好，我是您的置业顾问张三。" + expected)
+
+
+def test_a_missed_appointment_script_names_the_agreed_day(rules: Rules) -> None:
+    frame = actions([{"action_type": "逾期回访", "agreed": pd.Timestamp("2026-11-16"), "topic": "户型"}])
+    assert render_drafts(frame, rules, BUILTIN).iloc[0] == (
+        "王先生，您好，我是您的置业顾问张三。上次跟您约好11月16日再联系，没能按时给您回电话，实在抱歉。"
+        "您上次提到户型，想听听您现在的想法，您这会儿方便吗？")
+
+
+def test_a_probable_buyer_is_congratulated_without_a_sales_pitch(rules: Rules) -> None:
+    draft = render_drafts(actions([{"action_type": "成交确认"}]), rules, BUILTIN).iloc[0]
+    assert "恭喜您" in draft and "优惠" not in draft
+
+
+@pytest.mark.parametrize(("days", "said"), [(0, "今天"), (1, "昨天"), (2, "前天"), (5, "5天前"), (29, "29天前"),
+                                            (30, "一个多月前"), (65, "两个多月前"), (200, "半年前")])
+def test_how_long_ago_is_said_as_one_says_it(days: int, said: str) -> None:
+    assert messages.ago(DAY - pd.Timedelta(days=days), DAY) == said
+
+
+def team_company(tmp_path: Path, company: str) -> Rules:
+    path = tmp_path / "rules.toml"
+    path.write_text(f'[actions]\ncompany = "{company}"\n', encoding="utf-8")
+    return load_rules(rules_file=path)

@@ -91,3 +91,26 @@ def test_a_teams_holiday_is_added_and_a_bad_date_is_named(tmp_path):
     with pytest.raises(RulesInvalid) as err:
         load_rules(rules_file=team)
     assert "calendar.holidays.店庆" in str(err.value)
+
+
+def test_a_team_sets_each_agents_daily_capacity(tmp_path):
+    rules = load_rules(rules_file=write(tmp_path, '[actions.capacity_by_agent]\n"王红" = 40\n"李娜" = 12\n'))
+    assert rules["actions"]["capacity_by_agent"] == {"王红": 40, "李娜": 12}
+    assert rules["actions"]["capacity"] == 30
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "words"),
+    [
+        ('[actions.capacity_by_agent]\n"王红" = "四十"\n', "actions.capacity_by_agent.王红", "应为整数"),
+        ("[actions]\ncapacity = 0\n", "actions.capacity", "正整数"),
+        ('[actions.capacity_by_agent]\n"王红" = 0\n', "actions.capacity_by_agent.王红", "正整数"),
+        ('[actions]\nworkdays = ["周一", "星期二"]\n', "actions.workdays", "星期二"),
+        ('[churn]\nnote_flags = ["未回笼", "迟到"]\n', "churn.note_flags", "迟到"),
+    ],
+    ids=["capacity-not-a-number", "zero-capacity", "zero-agent-capacity", "unknown-weekday", "unknown-flag"],
+)
+def test_plan_settings_are_checked(tmp_path, text, key, words):
+    with pytest.raises(RulesInvalid) as caught:
+        load_rules(rules_file=write(tmp_path, text))
+    assert key in str(caught.value) and words in str(caught.value)

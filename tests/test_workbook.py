@@ -12,8 +12,8 @@ import pytest
 from crm_batch.cli import main
 from crm_batch.sample import generate
 
-SHEETS = ["总览", "本周行动", "客户分级", "资料完整性", "流失预警", "罚款明细", "合规汇总", "生日台历", "数据问题",
-          "列映射"]
+SHEETS = ["总览", "本周行动", "待安排", "群发名单", "待主管处理", "客户分级", "资料完整性", "流失预警", "罚款明细",
+          "合规汇总", "生日台历", "数据问题", "列映射"]
 
 
 @pytest.fixture(scope="module")
@@ -103,7 +103,8 @@ def test_agent_workbooks_hold_only_their_own_rows_with_masked_phones(run, book):
     assert {f.stem for f in files} >= agents
     for path in files:
         wb = openpyxl.load_workbook(path)
-        assert wb.sheetnames == ["本周行动", "客户名单", "流失预警", "罚款明细", "数据问题"]
+        assert wb.sheetnames == ["本周行动", "待安排", "群发名单", "待主管处理", "客户名单", "流失预警", "罚款明细",
+                                 "数据问题"]
         for name in ("本周行动", "客户名单", "流失预警", "罚款明细"):
             ws = wb[name]
             who = header(ws).index("经纪人")

@@ -14,10 +14,13 @@ import pandas as pd
 
 from crm_batch import almanac
 from crm_batch.calendar import WEEKDAYS
+from crm_batch.messages import company_name
 from crm_batch.pipeline import WeeklyResult
-from crm_batch.report.workbook import Block, Chart, Column, Table
+from crm_batch.report.workbook import Block, Chart, Column, Table, display_width
 from crm_batch.rules.completeness import NOT_ASSESSED
 from crm_batch.rules.compliance import TOTAL
+from crm_batch.rules.schedule import capacities
+from crm_batch.rules_config import Rules
 from crm_batch.vocabulary import LEVELS
 
 PROBLEM_COLUMNS = [
@@ -75,6 +78,7 @@ GRADE_COLUMNS = [
     Column("最近联系", "last_contact", "date"),
     Column("下次应联系", "next_due", "date"),
     Column("预警", "alerts", width=16),
+    Column("提示", "提示", width=40),
     Column("判定依据", "判定依据", width=80),
 ]
 
@@ -91,8 +95,19 @@ def grade_frame(result: WeeklyResult) -> pd.DataFrame:
     # The dates stand in their own columns; the reason adds the facts behind the grade and the rule.
     frame["判定依据"] = (frame["grade_reason"] + "；" + frame["cadence_rule"]
                         + "；生命周期=" + frame["lifecycle"] + "（" + frame["lifecycle_reason"] + "）")
+    frame["提示"] = customer_notes(frame)
     return frame.sort_values(["agent", "mismatch", "grade", "name"], ascending=[True, False, True, True],
                              kind="stable")
+
+
+def customer_notes(frame: pd.DataFrame) -> pd.Series:
+    """提示: what the office's words say (无效线索, 疑似成交, 建议战败) and the notes that are no alerts (未回笼)."""
+    status = frame["status"].astype("string") if "status" in frame else pd.Series(pd.NA, index=frame.index)
+    evidence = frame["status_evidence"].astype("string") if "status_evidence" in frame else status
+    said = (status + "：" + evidence.fillna("")).astype("string")
+    notes = frame["notes"].astype("string") if "notes" in frame else pd.Series(pd.NA, index=frame.index)
+    both = said + "；" + notes
+    return both.fillna(said).fillna(notes).astype("string")
 
 
 COMPLETENESS_COLUMNS = [
@@ -140,22 +155,182 @@ def churn_frame(result: WeeklyResult) -> pd.DataFrame:
 ACTION_COLUMNS = [
     Column("日期", "date", "date"),
     Column("经纪人", "agent"),
+    Column("顺序", "order", "int", width=6),
     Column("客户编号", "customer_id"),
     Column("客户姓名", "name"),
     Column("电话", "phone", width=13),
     Column("等级", "grade", "center", width=6),
-    Column("行动类型", "types", width=16),
-    Column("原因", "reasons", width=60),
-    Column("话术/短信草稿", "draft", width=60),
+    Column("行动类型", "types", width=20),
+    Column("原因", "reasons", "wrap", width=46),
+    Column("上次跟进", "last_note", "wrap", width=24),
+    Column("话术/短信草稿", "draft", "wrap", width=60),
     Column("优先级", "priority", "center", width=7),
 ]
 
 
+# Where a long text breaks best: after Chinese punctuation, else after a space.
+_BREAKS = "；。！？，、）)】,;"
+
+
+def _width(ch: str) -> int:
+    """A CJK character is as wide as two Latin ones (as display_width counts)."""
+    return 2 if "\u2e80" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef" else 1
+
+
+def _break_at(line: str) -> int:
+    """Where to end a full line: after the last punctuation (or space) in its second half, else at its end."""
+    for marks in (_BREAKS, " "):
+        at = max((i for i, c in enumerate(line) if c in marks), default=-1)
+        if at >= len(line) // 2:
+            return at + 1
+    return len(line)
+
+
+def _fold_one(text: str, limit: int) -> str:
+    """One text in lines of at most ``limit`` display units, broken after punctuation where it can be."""
+    lines, line, width = [], "", 0
+    for ch in text:
+        if ch == "\n":
+            lines.append(line)
+            line, width = "", 0
+            continue
+        size = _width(ch)
+        if width + size > limit:
+            keep = _break_at(line)
+            lines.append(line[:keep])
+            line = line[keep:].lstrip(" ")
+            width = sum(map(_width, line))
+        line += ch
+        width += size
+    lines.append(line)
+    return "\n".join(lines)
+
+
+def fold(texts: pd.Series, width: float) -> pd.Series:
+    """Texts broken into lines that fit a wrap column ``width`` wide: the writer sizes rows by line breaks.
+
+    Each distinct text is folded once (reasons repeat across customers).
+    """
+    limit = max(int(width) - 2, 8)
+    text = texts.astype("string")
+    long = text.notna() & (display_width(text) > limit)
+    if not long.any():
+        return text
+    codes, uniques = pd.factorize(text[long])
+    folded = np.array([_fold_one(u, limit) for u in uniques], dtype=object)
+    return text.mask(long, pd.Series(folded[codes], index=text[long].index, dtype="string"))
+
+
+def fit_rows(frame: pd.DataFrame, columns: list[Column], one_line: tuple[str, ...] = ("draft",)) -> pd.DataFrame:
+    """Wrap columns folded to their width, so each printed row is as tall as its longest text.
+
+    A draft stays on one line (a copied cell that holds line breaks is pasted in quotes): the first
+    folded column carries the extra breaks its wrapped height needs.
+    """
+    wraps = [c for c in columns if c.kind == "wrap" and c.key in frame and c.width]
+    if not wraps or frame.empty:
+        return frame
+    out = frame.copy()
+    lines = np.ones(len(out), dtype=np.int64)
+    for c in wraps:
+        if c.key in one_line:
+            need = -(-display_width(out[c.key]) // max(int(c.width) - 2, 8))
+            lines = np.maximum(lines, need)
+            continue
+        out[c.key] = fold(out[c.key], c.width)
+        lines = np.maximum(lines, out[c.key].astype("string").str.count("\n").fillna(0).to_numpy(dtype=np.int64) + 1)
+    # A line of Chinese text is taller than the writer's line height: a spare line every three.
+    lines = lines + lines // 3
+    carrier = next((c.key for c in wraps if c.key not in one_line), None)
+    if carrier is not None:
+        text = out[carrier].astype("string").fillna("")
+        have = text.str.count("\n").to_numpy(dtype=np.int64) + 1
+        pad = pd.Series(np.maximum(lines - have, 0), index=out.index)
+        out[carrier] = text + pad.map(lambda n: "\n" * n)
+    return out
+
+
+def _with_people(frame: pd.DataFrame, result: WeeklyResult) -> pd.DataFrame:
+    """Rows keyed by ``cust`` with the customer's id, name, phone and grade beside them (blank for a group send)."""
+    people = result.register.customers[["customer_id", "name", "phone"]].join(result.profiles[["grade"]])
+    cust = frame["cust"] if "cust" in frame else pd.Series(pd.NA, index=frame.index)
+    found = people.reindex(cust.to_numpy())
+    return frame.assign(**{c: found[c].to_numpy() for c in people})
+
+
 def actions_frame(result: WeeklyResult) -> pd.DataFrame:
-    """本周行动: by agent and day, the most urgent first."""
-    people = result.register.customers[["customer_id", "name", "phone", "agent"]].join(result.profiles[["grade"]])
-    frame = result.actions.join(people, on="cust")
-    return frame.sort_values(["agent", "date", "_rank", "name"], kind="stable", na_position="last")
+    """本周行动: by agent and day, in the order worth doing; a group send names its recipients' count."""
+    frame = _with_people(result.actions, result)
+    if "recipients" in frame:
+        group = frame["recipients"].notna()
+        frame.loc[group, "name"] = "群发 " + frame.loc[group, "recipients"].astype("Int64").astype("string") + " 位"
+    frame = frame.sort_values(["agent", "date", "order"], kind="stable", na_position="last")
+    return fit_rows(frame, ACTION_COLUMNS)
+
+
+WAITING_COLUMNS = [
+    Column("经纪人", "agent"),
+    Column("客户编号", "customer_id"),
+    Column("客户姓名", "name"),
+    Column("电话", "phone", width=13),
+    Column("等级", "grade", "center", width=6),
+    Column("行动类型", "types", width=20),
+    Column("原因", "reasons", "wrap", width=50),
+    Column("上次跟进", "last_note", "wrap", width=24),
+    Column("应做日期", "date", "date"),
+    Column("为什么没排上", "why", width=34),
+    Column("优先级", "priority", "center", width=7),
+]
+
+
+def waiting_frame(result: WeeklyResult) -> pd.DataFrame:
+    """待安排: what did not fit into an agent's days, the most important first, so nothing is lost."""
+    if result.waiting.empty:
+        return pd.DataFrame(columns=[c.key for c in WAITING_COLUMNS])
+    return fit_rows(_with_people(result.waiting, result), WAITING_COLUMNS)
+
+
+RECIPIENT_COLUMNS = [
+    Column("日期", "date", "date"),
+    Column("经纪人", "agent"),
+    Column("场合", "occasion", width=8),
+    Column("客户编号", "customer_id"),
+    Column("客户姓名", "name"),
+    Column("电话", "phone", width=13),
+    Column("短信（带称呼）", "draft", width=110),
+]
+
+
+def recipients_frame(result: WeeklyResult) -> pd.DataFrame:
+    """群发名单: each group send's customers, with the text in each one's own salutation."""
+    if result.recipients.empty:
+        return pd.DataFrame(columns=[c.key for c in RECIPIENT_COLUMNS])
+    return _with_people(result.recipients, result).sort_values(["agent", "date", "occasion", "name"], kind="stable")
+
+
+REVIEW_COLUMNS = [
+    Column("类别", "list", width=22),
+    Column("经纪人", "agent"),
+    Column("客户编号", "customer_id"),
+    Column("客户姓名", "name"),
+    Column("电话", "phone", width=13),
+    Column("登记等级", "grade_written", width=10),
+    Column("依据", "evidence", "wrap", width=50),
+    Column("怎么处理", "todo", "wrap", width=50),
+]
+
+
+def review_frame(result: WeeklyResult) -> pd.DataFrame:
+    """待主管处理: 建议战败, 疑似成交, 等级待复核, 无效线索 — each with its evidence, by list and agent."""
+    if result.review.empty:
+        return pd.DataFrame(columns=[c.key for c in REVIEW_COLUMNS])
+    people = result.register.customers[["customer_id", "name", "phone", "agent"]]
+    written = result.profiles["grade_written"] if "grade_written" in result.profiles else None
+    frame = result.review.join(people, on="cust")
+    frame["grade_written"] = written.reindex(frame["cust"]).to_numpy() if written is not None else pd.NA
+    order = {name: i for i, name in enumerate(frame["list"].drop_duplicates())}
+    frame["_list"] = frame["list"].map(order)
+    return fit_rows(frame.sort_values(["_list", "agent", "name"], kind="stable").drop(columns="_list"), REVIEW_COLUMNS)
 
 
 FINE_COLUMNS = [
@@ -257,12 +432,41 @@ def overview_frame(result: WeeklyResult) -> pd.DataFrame:
         ("资料达标客户", f"{int(result.profiles['passed'].sum())} / {int(result.profiles['assessed'].sum())}"
          if result.profiles["assessed"].any() else NOT_ASSESSED),
         ("计算等级与登记等级不符", int(result.profiles["mismatch"].sum())),
-        ("本周行动", f"{len(result.actions)} 条（高优先级 {int(result.actions['priority'].eq('高').sum())} 条）"),
+        ("本周行动", _plan_summary(result)),
+        ("短信署名", sender_notice(result.rules) or f"{company_name(result.rules)}（规则 [actions] company）"),
+        ("待主管处理", _review_summary(result)),
         *_kpi_rows(result),
         ("流失预警客户", _risk_counts(result.profiles["risk"])),
         ("数据问题", len(register.findings)),
     ]
     return pd.DataFrame(rows, columns=["项目", "内容"]).astype({"内容": "string"})
+
+
+def _plan_summary(result: WeeklyResult) -> str:
+    actions, waiting = result.actions, result.waiting
+    high = int(actions["priority"].eq("高").sum())
+    text = f"{len(actions)} 条（高优先级 {high} 条），每位经纪人每天最多 {result.rules['actions']['capacity']} 位客户"
+    if len(waiting):
+        busy = waiting.groupby("agent").size().sort_values(ascending=False)
+        names = "、".join(f"{a} {n}" for a, n in busy.head(3).items())
+        text += f"；排不下的 {len(waiting)} 位客户列在“待安排”（{names}{'…' if len(busy) > 3 else ''}）"
+    return text
+
+
+def _review_summary(result: WeeklyResult) -> str:
+    if result.review.empty:
+        return "没有"
+    counts = result.review["list"].value_counts(sort=False)
+    return " · ".join(f"{name} {n}" for name, n in counts.items()) + "（见“待主管处理”）"
+
+
+def sender_notice(rules: Rules) -> str | None:
+    """One line when ``[actions] company`` is not set: how drafts sign off instead, and how to set it."""
+    if company_name(rules):
+        return None
+    title = rules["actions"]["agent_title"]
+    return (f"没有设置公司或项目名，话术说“我是您的{title}某某”，短信署名“{title} 某某”。"
+            "要写上项目名，在 rules.toml 的 [actions] 里写 company = \"项目名\"")
 
 
 def _share(part: int, whole: int) -> str:
@@ -306,7 +510,10 @@ def _styled(columns: list[Column], result: WeeklyResult) -> list[Column]:
 
 
 SHEET_GUIDE = {
-    "本周行动": "本周每天给谁打电话、问候或拜访，为什么，附短信/话术",
+    "本周行动": "本周每天给谁打电话、问候或拜访，按先后顺序，为什么，附短信/话术",
+    "待安排": "本周每天已排满、没排上的客户和原因：谁的客户太多一目了然",
+    "群发名单": "节日和节气群发短信的客户名单，每人一条带称呼的短信",
+    "待主管处理": "建议战败（待审批）、疑似成交（请补登日期）、等级待复核、无效线索，附依据",
     "客户分级": "每位客户的阶段、计算等级与登记等级、生命周期、预警",
     "资料完整性": "客户资料是否按阶段填写完整，缺什么",
     "流失预警": "有流失风险的客户、风险高低和建议动作",
@@ -334,12 +541,45 @@ def overview_blocks(result: WeeklyResult) -> list[Block]:
               Chart("各经纪人资料与联系频率达标率", "bar")),
         Block("各经纪人罚款（稽核周）", [Column("经纪人", "agent"), Column("罚款金额", "fine_total", "money")], fines,
               Chart("各经纪人罚款金额", "bar", "元")),
+        Block("各经纪人本周工作量", LOAD_COLUMNS, load_frame(result)),
+        Block("各经纪人流失预警", [Column("经纪人", "agent"), *[Column(r, r, "int") for r in LEVELS]],
+              churn_by_agent(result)),
     ]
     trend = fines_by_week(result)
     if len(trend) > 1:
         columns = [Column("计划周", "week"), Column("罚款金额", "amount", "money")]
         blocks.append(Block("罚款趋势（按周）", columns, trend, Chart("罚款金额（按周）", "line", "元")))
     return blocks
+
+
+LOAD_COLUMNS = [Column("经纪人", "agent"), Column("本周已安排", "planned", "int"), Column("待安排", "waiting", "int"),
+                Column("每天容量", "capacity", "int"), Column("最忙一天", "busiest", "int")]
+
+
+def load_frame(result: WeeklyResult) -> pd.DataFrame:
+    """Per agent: rows planned this week, customers waiting, the daily capacity and the busiest day."""
+    actions, waiting = result.actions, result.waiting
+    agents = sorted(set(actions["agent"].dropna()) | set(waiting["agent"].dropna() if len(waiting) else ()))
+    per_day = actions.groupby(["agent", "date"]).size()
+    frame = pd.DataFrame({
+        "agent": agents,
+        "planned": actions.groupby("agent").size().reindex(agents, fill_value=0).to_numpy(),
+        "waiting": (waiting.groupby("agent").size() if len(waiting) else pd.Series(dtype="int64"))
+        .reindex(agents, fill_value=0).to_numpy(),
+        "capacity": capacities(np.asarray(agents, dtype=object), result.rules),
+        "busiest": per_day.groupby(level="agent").max().reindex(agents, fill_value=0).to_numpy(),
+    })
+    return frame.sort_values(["waiting", "planned"], ascending=False, kind="stable")
+
+
+def churn_by_agent(result: WeeklyResult) -> pd.DataFrame:
+    """流失预警 counted per agent and risk: the five-minute view before the list."""
+    frame = _customer_profiles(result)
+    flagged = frame[frame["alerts"].notna()]
+    counts = flagged.groupby(["agent", "risk"]).size().unstack(fill_value=0).reindex(columns=list(LEVELS),
+                                                                                    fill_value=0)
+    counts = counts.sort_values(list(LEVELS), ascending=False)
+    return counts.reset_index().astype({r: "int64" for r in LEVELS})
 
 
 def fines_by_week(result: WeeklyResult) -> pd.DataFrame:
@@ -352,6 +592,9 @@ def fines_by_week(result: WeeklyResult) -> pd.DataFrame:
     return pd.concat([past, this], ignore_index=True)
 
 
+OVERVIEW_COLUMNS = [Column("项目", "项目", width=24), Column("内容", "内容", "wrap", width=56)]
+
+
 def weekly_tables(result: WeeklyResult) -> list[Table]:
     """The sheets of 客户维护周报, in order."""
     register = result.register
@@ -359,9 +602,12 @@ def weekly_tables(result: WeeklyResult) -> list[Table]:
     if result.rules["report"]["mask_phones_in_report"]:
         actions = mask_phones(actions)
     return [
-        Table("总览", [Column("项目", "项目", width=24), Column("内容", "内容", width=56)], overview_frame(result),
-              autofilter=False, blocks=overview_blocks(result)),
+        Table("总览", OVERVIEW_COLUMNS, fit_rows(overview_frame(result), OVERVIEW_COLUMNS), autofilter=False,
+              blocks=overview_blocks(result)),
         Table("本周行动", _styled(ACTION_COLUMNS, result), actions, note="本周没有需要安排的行动。"),
+        Table("待安排", _styled(WAITING_COLUMNS, result), waiting_frame(result), note="本周的行动都排进去了。"),
+        Table("群发名单", RECIPIENT_COLUMNS, recipients_frame(result), note="本周没有节日或节气群发。"),
+        Table("待主管处理", REVIEW_COLUMNS, review_frame(result), note="没有需要主管处理的客户。"),
         Table("客户分级", _styled(GRADE_COLUMNS, result), grade_frame(result)),
         Table("资料完整性", COMPLETENESS_COLUMNS, completeness_frame(result),
               note=NOT_ASSESSED + "：登记表里只有姓名、电话、经纪人和等级，没有年龄、职业、来源等资料列。"),
@@ -388,8 +634,9 @@ def agent_workbooks(result: WeeklyResult) -> dict[str, list[Table]]:
     customers = result.register.customers
     mask = result.rules["report"]["mask_phones_in_agent_workbooks"]
     actions, churn, fines = actions_frame(result), churn_frame(result), fines_frame(result)
+    waiting, sends, review = waiting_frame(result), recipients_frame(result), review_frame(result)
     if mask:
-        actions = mask_phones(actions)
+        actions, waiting, sends, review = (mask_phones(f) for f in (actions, waiting, sends, review))
     people = mask_phones(customers) if mask else customers
     problems = result.register.findings.frame()
     located = customers[["_file", "_sheet", "_row", "agent"]].rename(
@@ -400,6 +647,10 @@ def agent_workbooks(result: WeeklyResult) -> dict[str, list[Table]]:
         books[agent] = [
             Table("本周行动", _styled(ACTION_COLUMNS, result), actions[actions["agent"] == agent],
                   note="你本周没有需要安排的行动。"),
+            Table("待安排", _styled(WAITING_COLUMNS, result), waiting[waiting["agent"] == agent],
+                  note="你本周的行动都排进去了。"),
+            Table("群发名单", RECIPIENT_COLUMNS, sends[sends["agent"] == agent], note="你本周没有群发。"),
+            Table("待主管处理", REVIEW_COLUMNS, review[review["agent"] == agent], note="你没有待主管处理的客户。"),
             Table("客户名单", CUSTOMER_LIST_COLUMNS, people[people["agent"] == agent].sort_values("name")),
             Table("流失预警", _styled(CHURN_COLUMNS, result), churn[churn["agent"] == agent],
                   note="你的客户本周没有流失预警。"),

@@ -48,12 +48,14 @@ def _matches(text: pd.Series, pattern: re.Pattern[str] | None) -> pd.Series:
 
 
 def latest_notes(customers: pd.DataFrame, contacts: pd.DataFrame) -> pd.DataFrame:
-    """Per customer: the text and date of their latest follow-up note (a contact with content)."""
+    """Per customer: the text, date and method of their latest follow-up note (a contact with content)."""
     empty = pd.DataFrame({"note": pd.Series(pd.NA, index=customers.index, dtype="string"),
-                          "note_at": pd.Series(pd.NaT, index=customers.index, dtype="datetime64[ns]")})
+                          "note_at": pd.Series(pd.NaT, index=customers.index, dtype="datetime64[ns]"),
+                          "method": pd.Series(pd.NA, index=customers.index, dtype="string")})
     if not len(contacts) or "content" not in contacts:
         return empty
     said = contacts[["customer_id", "contact_at", "content"]].copy()
+    said["method"] = column(contacts, "method").astype("string")
     said["content"] = said["content"].astype("string").str.strip()
     said = said[said["content"].notna() & (said["content"] != "")]
     said["contact_at"] = pd.to_datetime(said["contact_at"], errors="coerce")
@@ -61,8 +63,9 @@ def latest_notes(customers: pd.DataFrame, contacts: pd.DataFrame) -> pd.DataFram
         "customer_id", keep="last").set_index("customer_id")
     ids = customers["customer_id"].to_numpy()
     return pd.DataFrame({"note": latest["content"].reindex(ids).to_numpy(),
-                         "note_at": pd.to_datetime(latest["contact_at"].reindex(ids).to_numpy())},
-                        index=customers.index).astype({"note": "string"})
+                         "note_at": pd.to_datetime(latest["contact_at"].reindex(ids).to_numpy()),
+                         "method": latest["method"].reindex(ids).to_numpy()},
+                        index=customers.index).astype({"note": "string", "method": "string"})
 
 
 def office_status(customers: pd.DataFrame, contacts: pd.DataFrame, rules: Rules) -> pd.DataFrame:

@@ -1,0 +1,363 @@
+"""一周排得下: the week's candidate actions fitted into each agent's days, in the order worth doing.
+
+**The score (排序).** Every action has a tier; within a tier the longest overdue goes first:
+
+    score = tier × 1000 − min(days overdue, 999)        the lower, the earlier in the day
+
+====  ==========================================================================
+tier  actions
+====  ==========================================================================
+0     节日群发 / 节气群发: one group greeting per agent and occasion, sent first
+1     逾期回访 (a missed appointment), 计划回访 (an appointment due that day)
+2     top grades' calls (A with recent activity), 意向复核 (a stale A), 成交确认
+3     birthdays, anniversaries, birthday-event invitations, personal greetings
+4     大客户回访, 外拓回访
+5     the next grade's calls (B), 活动通知, 售后回访, 保养提醒
+6     everyone else's calls (C, D, unknown) and the quarterly revisit (季度回访)
+====  ==========================================================================
+
+**Capacity.** Each agent has ``actions.capacity`` contacts a day (``capacity_by_agent``
+per agent). One customer's several actions on one day are one contact; a group send
+is one. Scheduling loops over the week's days and the agents' arrays, never over
+customers:
+
+1. Actions with a date (a birthday, an appointment, a due call) and those due "on the
+   first working day with room" (missed appointments, 意向复核, 成交确认) are placed
+   day by day: each day, every agent's candidates — those whose window
+   [``date``, ``until``] holds the day — are taken up to the room: first what cannot
+   wait (the day is the last of its window: a festival, a birthday, an appointment),
+   then the rest by score. The day's rows are then listed by score.
+2. Overdue routine work (``spread``) first joins a day its customer is called on
+   anyway; the rest is spread evenly over the working days (``actions.workdays``):
+   every day is filled up to a common level (water-filling), the oldest first.
+3. Whatever is left is 待安排 with the reason: nothing is dropped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from crm_batch.calendar import WEEKDAYS, PlanWeek
+from crm_batch.rules import column
+from crm_batch.rules.actions import DEAL, MISSED, PLANNED, REGRADE, call_tier
+from crm_batch.rules_config import Rules
+from crm_batch.vocabulary import LEVELS, NO_AGENT
+
+# The tier of each action type (see the module docstring); routine calls by CALL_TIERS.
+TIERS = {
+    "节日群发": 0, "节气群发": 0,
+    MISSED: 1, PLANNED: 1,
+    REGRADE: 2, DEAL: 2,
+    "生日祝福": 3, "纪念日祝福": 3, "生日会邀约": 3, "节日问候": 3, "节气问候": 3,
+    "大客户回访": 4, "外拓回访": 4,
+    "活动通知": 5, "售后回访": 5, "保养提醒": 5,
+    "季度回访": 6,
+}
+CALL_TIERS = {"top": 2, "next": 5, "rest": 6}
+ROUTINE_CALL = "电话回访"
+GROUP_TYPES = {"节日问候": "节日群发", "节气问候": "节气群发"}
+# "On the first working day with room": these wait for a working day, whatever their window.
+FIRST_FREE_DAY = (MISSED, REGRADE, DEAL)
+KEY_STALLED = "大客户无进展"  # rules/churn.py's flag: a key account going cold makes its call 高
+MAX_AGE = 999
+
+
+@dataclass
+class Schedule:
+    """The candidates, split: ``planned`` (each with its day) and ``waiting`` (待安排, with ``why``)."""
+
+    planned: pd.DataFrame
+    waiting: pd.DataFrame
+
+
+def rank_actions(long: pd.DataFrame, customers: pd.DataFrame, profiles: pd.DataFrame, rules: Rules) -> pd.DataFrame:
+    """Each candidate with its agent, tier, score and priority (高/中/低).
+
+    Priority comes from ``[actions.priority]``; it is raised to 高 for what the manager must act on
+    this week: an appointment missed for more than ``churn.missed_high_days``, a stale top grade
+    (意向复核, 高 in the table), a key account going cold. Being graded A raises nothing by itself.
+    """
+    cust = long["cust"].to_numpy()
+    agent = customers["agent"].astype("string").reindex(cust).fillna(NO_AGENT).to_numpy(dtype=object)
+    kind = long["action_type"].astype("string")
+    tier = kind.map(TIERS).astype("Float64")
+    calls = kind.eq(ROUTINE_CALL).fillna(False).to_numpy(dtype=bool)
+    by_grade = call_tier(profiles, rules).map(CALL_TIERS).reindex(cust).to_numpy(dtype=float)
+    tier = tier.mask(calls, pd.Series(by_grade, index=tier.index, dtype="Float64"))
+    tier = tier.fillna(CALL_TIERS["rest"]).astype("int64")
+    tier = tier.mask(long["group"].to_numpy(dtype=bool), TIERS["节日群发"])
+    age = long["age"].clip(lower=0, upper=MAX_AGE).astype("int64")
+    levels = kind.map(rules["actions"]["priority"]).fillna(LEVELS[-1]).map(LEVELS.index).astype("int64")
+    missed_long = kind.eq(MISSED).fillna(False) & (long["age"] > rules["churn"]["missed_high_days"])
+    alerts = column(profiles, "alerts").astype("string").reindex(cust)
+    cold = kind.eq("大客户回访").fillna(False).to_numpy() & alerts.str.contains(KEY_STALLED).fillna(False).to_numpy()
+    levels = levels.mask(missed_long | cold, 0)
+    return long.assign(agent=agent, tier=tier.to_numpy(), score=(tier * 1000 - age).to_numpy(),
+                       priority=np.asarray(LEVELS, dtype=object)[levels.to_numpy()],
+                       workday=long["spread"].to_numpy(dtype=bool) | kind.isin(FIRST_FREE_DAY).to_numpy())
+
+
+def capacities(agents: np.ndarray, rules: Rules) -> np.ndarray:
+    """Contacts a day for each agent: ``capacity_by_agent`` where set, else ``capacity``."""
+    by_agent = rules["actions"]["capacity_by_agent"]
+    default = rules["actions"]["capacity"]
+    return np.array([by_agent.get(a, default) for a in agents], dtype=np.int64)  # a loop over agents
+
+
+def schedule(ranked: pd.DataFrame, week: PlanWeek, rules: Rules) -> Schedule:
+    """Fit the ranked candidates into each agent's days from ``week.today`` to Sunday (see the module)."""
+    today = pd.Timestamp(week.today)
+    days = (pd.Timestamp(week.sunday) - today).days + 1
+    workday = np.array([WEEKDAYS[(today + pd.Timedelta(days=d)).weekday()] in rules["actions"]["workdays"]
+                        for d in range(days)])
+    agent_code, agents = pd.factorize(ranked["agent"].to_numpy(dtype=object))
+    cap = capacities(np.asarray(agents, dtype=object), rules)
+    unit = _units(ranked)
+    first = (ranked["date"] - today).dt.days.to_numpy(dtype=np.int64)
+    deadline = np.maximum((ranked["until"] - today).dt.days.to_numpy(dtype=np.int64), first)
+    last = np.minimum(deadline, days - 1)
+    score = ranked["score"].to_numpy(dtype=np.int64)
+    restricted = ranked["workday"].to_numpy(dtype=bool)
+    spread = ranked["spread"].to_numpy(dtype=bool)
+    day_of = np.full(len(ranked), -1, dtype=np.int64)
+    used = np.zeros((len(agents), days), dtype=np.int64)
+    plan = _Sweep(agent_code, unit, first, last, deadline, score, restricted, workday, day_of, used)
+
+    for d in range(days):  # 1. dated and first-free-day actions, best score first
+        plan.fill(d, ~spread, cap[:, None] - used)
+    plan.join_called(spread)  # 2. overdue work joins a day its customer is called on anyway
+    quota = _level_quota(plan, spread, cap, workday)
+    for d in range(days):  # … then spreads evenly, the oldest first
+        plan.fill(d, spread, quota)
+    for d in range(days):  # … and takes any room still left in its window
+        plan.fill(d, spread, cap[:, None] - used)
+
+    at = today + pd.to_timedelta(np.maximum(day_of, 0), unit="D")
+    planned = ranked.assign(date=at.to_numpy())[day_of >= 0]
+    waiting = ranked[day_of < 0]
+    return Schedule(_join_group_to_personal(planned),
+                    waiting.assign(why=_why_waiting(waiting, cap[agent_code[day_of < 0]], workday, today)))
+
+
+def _units(ranked: pd.DataFrame) -> np.ndarray:
+    """What one contact is: a customer's day, or a group send (agent, day, occasion)."""
+    group = ranked["group"].to_numpy(dtype=bool)
+    cust_code = pd.factorize(ranked["cust"].to_numpy())[0]
+    key = (ranked["agent"].astype("string") + "|" + ranked["date"].dt.strftime("%Y%m%d") + "|"
+           + ranked["occasion"].astype("string").fillna(""))
+    group_code = pd.factorize(key.to_numpy(dtype=object))[0]
+    return np.where(group, cust_code.max(initial=-1) + 1 + group_code, cust_code)
+
+
+@dataclass
+class _Sweep:
+    """The scheduling state: each candidate's day (-1 = not yet), and each agent's contacts per day."""
+
+    agent: np.ndarray
+    unit: np.ndarray
+    first: np.ndarray
+    last: np.ndarray  # the last day of the window inside the week
+    deadline: np.ndarray  # the last day of the window, maybe next week: what is due today cannot wait
+    score: np.ndarray
+    restricted: np.ndarray
+    workday: np.ndarray
+    day_of: np.ndarray
+    used: np.ndarray
+
+    def fill(self, d: int, among: np.ndarray, room: np.ndarray) -> None:
+        """Place on day ``d`` the best units of ``among`` whose window holds it, up to ``room[agent, d]``."""
+        open_ = among & (self.day_of < 0) & (self.first <= d) & (self.last >= d)
+        if not self.workday[d]:
+            open_ &= ~self.restricted
+        items = np.flatnonzero(open_)
+        if not len(items):
+            return
+        units = pd.DataFrame({"unit": self.unit[items], "agent": self.agent[items], "score": self.score[items],
+                              "waits": self.deadline[items] > d})
+        best = units.groupby("unit", sort=False).agg(agent=("agent", "first"), waits=("waits", "min"),
+                                                      score=("score", "min"))
+        best = best.sort_values(["agent", "waits", "score"], kind="stable")
+        rank = best.groupby("agent", sort=False).cumcount().to_numpy()
+        agent = best["agent"].to_numpy()
+        taken = rank < np.maximum(room[agent, d], 0)
+        chosen = best.index.to_numpy()[taken]
+        self.day_of[items[np.isin(self.unit[items], chosen)]] = d
+        np.add.at(self.used[:, d], agent[taken], 1)
+
+    def join_called(self, among: np.ndarray) -> None:
+        """An item of ``among`` goes, at no cost, to the earliest day in its window its unit already has."""
+        items = np.flatnonzero(among & (self.day_of < 0))
+        placed = np.flatnonzero(self.day_of >= 0)
+        if not len(items) or not len(placed):
+            return
+        booked = pd.DataFrame({"unit": self.unit[placed], "day": self.day_of[placed]}).drop_duplicates()
+        wanted = pd.DataFrame({"item": items, "unit": self.unit[items], "first": self.first[items],
+                               "last": self.last[items], "restricted": self.restricted[items]})
+        pairs = wanted.merge(booked, on="unit")
+        fits = (pairs["day"] >= pairs["first"]) & (pairs["day"] <= pairs["last"])
+        fits &= self.workday[pairs["day"].to_numpy()] | ~pairs["restricted"].to_numpy()
+        earliest = pairs[fits].groupby("item")["day"].min()
+        self.day_of[earliest.index.to_numpy()] = earliest.to_numpy()
+
+
+def _level_quota(plan: _Sweep, spread: np.ndarray, cap: np.ndarray, workday: np.ndarray) -> np.ndarray:
+    """How many spread units each agent takes on each day: every working day filled to one level.
+
+    The level is the lowest whole number of contacts a day at which the agent's free room holds all
+    their spread units (or all the room there is); found by bisection for all agents at once.
+    """
+    pending = spread & (plan.day_of < 0)
+    units = pd.DataFrame({"agent": plan.agent[pending], "unit": plan.unit[pending]}).drop_duplicates()
+    need = np.bincount(units["agent"].to_numpy(), minlength=len(cap))
+    used = plan.used
+    free = np.clip(cap[:, None] - used, 0, None) * workday[None, :]
+    need = np.minimum(need, free.sum(axis=1))
+    low, high = np.zeros(len(cap), dtype=np.int64), cap.copy()
+    while (low < high).any():  # ~log2(capacity) rounds over the agents × days array
+        mid = (low + high) // 2
+        holds = np.clip(mid[:, None] - used, 0, free).sum(axis=1) >= need
+        high = np.where(holds, mid, high)
+        low = np.where(holds, low, mid + 1)
+    return np.clip(high[:, None] - used, 0, free)
+
+
+def _join_group_to_personal(planned: pd.DataFrame) -> pd.DataFrame:
+    """A group greeting's recipient who is contacted that day anyway is greeted in that row instead."""
+    group = planned["group"].to_numpy(dtype=bool)
+    personal = planned.loc[~group, ["cust", "date"]].drop_duplicates()
+    hit = pd.MultiIndex.from_frame(planned[["cust", "date"]]).isin(pd.MultiIndex.from_frame(personal))
+    joined = group & hit
+    if not joined.any():
+        return planned
+    return planned.assign(group=group & ~joined,
+                          tier=np.where(joined, TIERS["节日问候"], planned["tier"].to_numpy()),
+                          score=np.where(joined, TIERS["节日问候"] * 1000, planned["score"].to_numpy()))
+
+
+def _why_waiting(waiting: pd.DataFrame, cap: np.ndarray, workday: np.ndarray, today: pd.Timestamp) -> pd.Series:
+    """Why an action did not fit: its day or window was full, or it held no working day."""
+    first = waiting["date"].dt.strftime("%m-%d")
+    last = waiting["until"].clip(upper=today + pd.Timedelta(days=len(workday) - 1)).dt.strftime("%m-%d")
+    room = pd.Series(cap, index=waiting.index).astype("string")
+    span = pd.Series(np.where(first == last, first + " 当天", first + " 至 " + last + " 每天"), index=waiting.index)
+    why = span + "都已排满（每天 " + room + " 位客户）"
+    lo = (waiting["date"] - today).dt.days.to_numpy(dtype=np.int64)
+    hi = np.minimum((waiting["until"] - today).dt.days.to_numpy(dtype=np.int64), len(workday) - 1)
+    cumulative = np.r_[0, np.cumsum(workday)]
+    no_workday = waiting["workday"].to_numpy(dtype=bool) & (cumulative[np.maximum(hi, lo) + 1] - cumulative[lo] == 0)
+    why = why.mask(no_workday, first + " 至 " + last + " 没有工作日（规则 actions.workdays）")
+    return why.astype("string")
+
+
+def _joined(group: np.ndarray, text: np.ndarray, sep: str, groups: int) -> np.ndarray:
+    """Per group 0..groups-1, its texts joined in row order; a loop over positions in a group (a few)."""
+    out = np.full(groups, "", dtype=object)
+    if not len(group):
+        return out
+    position = pd.Series(group).groupby(group).cumcount().to_numpy()
+    for k in range(position.max() + 1):
+        at = position == k
+        out[group[at]] = out[group[at]] + (sep if k else "") + text[at]
+    return out
+
+
+DRAFT_LABELS = {"电话": "【电话】", "短信": "【短信】"}
+
+
+def _combined_drafts(frame: pd.DataFrame, group: np.ndarray, groups: int) -> np.ndarray:
+    """One draft per row: the first call script and every distinct text message, labelled when several."""
+    draft = frame["draft"].astype("string")
+    form = frame["form"].astype("string").fillna("短信")
+    parts = pd.DataFrame({"g": group, "draft": draft.to_numpy(), "form": form.to_numpy()})[draft.notna().to_numpy()]
+    calls = parts[parts["form"] == "电话"].drop_duplicates("g")  # one call: its opening is the lead's script
+    texts = parts[parts["form"] != "电话"].drop_duplicates(["g", "draft"])
+    kept = pd.concat([calls, texts]).sort_index(kind="stable")
+    count = np.bincount(kept["g"].to_numpy(dtype=np.int64), minlength=groups)
+    label = kept["form"].map(DRAFT_LABELS).fillna("").to_numpy(dtype=object)
+    several = count[kept["g"].to_numpy(dtype=np.int64)] > 1
+    text = np.where(several, label + kept["draft"].to_numpy(dtype=object), kept["draft"].to_numpy(dtype=object))
+    out = _joined(kept["g"].to_numpy(dtype=np.int64), text, " ", groups)
+    return np.where(count > 0, out, None)
+
+
+def merge_actions(planned: pd.DataFrame) -> pd.DataFrame:
+    """本周行动's rows: one per customer and day, plus one per group send; best score first in each agent's day.
+
+    A customer's row lists every action type and reason, is led by the best-scored one, takes the highest
+    priority, and (when drafts were rendered) keeps every part: the call script and each text message.
+    A group send names its recipients' count; the list itself is ``recipients(planned)``.
+    """
+    group = planned["group"].to_numpy(dtype=bool)
+    personal = planned[~group].sort_values(["cust", "date", "score"], kind="stable")
+    keys = ["cust", "date"]
+    g = personal.groupby(keys, sort=False).ngroup().to_numpy()
+    n = int(g.max()) + 1 if len(g) else 0
+    lead = personal.drop_duplicates(keys)
+    kinds = personal.drop_duplicates([*keys, "action_type"])
+    reasons = personal[personal["reason"].notna()].drop_duplicates([*keys, "reason"])
+    level = personal["priority"].map(LEVELS.index).to_numpy(dtype=np.int64)
+    best = np.full(n, len(LEVELS) - 1, dtype=np.int64)
+    np.minimum.at(best, g, level)
+    rows = lead.assign(
+        types=_joined(g[personal.index.get_indexer(kinds.index)], kinds["action_type"].to_numpy(dtype=object), "、", n),
+        reasons=_joined(g[personal.index.get_indexer(reasons.index)], reasons["reason"].to_numpy(dtype=object),
+                        "；", n),
+        priority=np.asarray(LEVELS, dtype=object)[best], recipients=pd.NA)
+    if "draft" in personal:
+        rows["draft"] = _combined_drafts(personal, g, n)
+    rows = pd.concat([rows, _group_rows(planned[group])], ignore_index=True)
+    rows = rows.rename(columns={"action_type": "lead_type"}).sort_values(["agent", "date", "score"], kind="stable")
+    rows["order"] = rows.groupby(["agent", "date"], sort=False).cumcount().to_numpy() + 1
+    keep = [c for c in rows if c not in ("reason", "spread", "workday", "group", "form", "until")]
+    return rows[keep].reset_index(drop=True)
+
+
+def _group_rows(items: pd.DataFrame) -> pd.DataFrame:
+    """One row per group send (agent, day, occasion): “小寒群发短信，N 位客户，名单见“群发名单””."""
+    if items.empty:
+        return pd.DataFrame()
+    keys = ["agent", "date", "occasion"]
+    count = items.groupby(keys, sort=False).size().rename("recipients")
+    rows = items.drop_duplicates(keys).join(count, on=keys)
+    rows["action_type"] = rows["action_type"].map(GROUP_TYPES).fillna(rows["action_type"])
+    rows["types"] = rows["action_type"]
+    rows["reasons"] = (rows["reason"].astype("string") + "：群发短信，" + rows["recipients"].astype("string")
+                       + " 位客户，名单见“群发名单”")
+    rows["cust"] = pd.NA
+    if "group_draft" in rows:
+        rows["draft"] = rows["group_draft"]
+    return rows.drop(columns=[c for c in ("group_draft",) if c in rows])
+
+
+def recipients(planned: pd.DataFrame) -> pd.DataFrame:
+    """群发名单: every customer of a group send, with their own salutation's text when drafts were rendered."""
+    items = planned[planned["group"].to_numpy(dtype=bool)]
+    columns = [c for c in ("agent", "date", "occasion", "action_type", "cust", "draft") if c in items]
+    return items[columns].sort_values(["agent", "date", "occasion"], kind="stable").reset_index(drop=True)
+
+
+def merge_waiting(waiting: pd.DataFrame) -> pd.DataFrame:
+    """待安排: one row per customer (or group send) that did not fit, best score first per agent, with why."""
+    if waiting.empty:
+        return waiting.assign(types=pd.Series(dtype="string"), reasons=pd.Series(dtype="string"))
+    frame = waiting.assign(_unit=np.where(waiting["group"].to_numpy(dtype=bool),
+                                          ("群发" + waiting["agent"].astype("string")).to_numpy(dtype=object),
+                                          waiting["cust"].to_numpy(dtype=object)))
+    frame = frame.sort_values(["_unit", "score"], kind="stable")
+    g = frame.groupby("_unit", sort=False).ngroup().to_numpy()
+    n = int(g.max()) + 1
+    lead = frame.drop_duplicates("_unit")
+    kinds = frame.drop_duplicates(["_unit", "action_type"])
+    reasons = frame[frame["reason"].notna()].drop_duplicates(["_unit", "reason"])
+    level = frame["priority"].map(LEVELS.index).to_numpy(dtype=np.int64)
+    best = np.full(n, len(LEVELS) - 1, dtype=np.int64)
+    np.minimum.at(best, g, level)
+    rows = lead.assign(
+        types=_joined(g[frame.index.get_indexer(kinds.index)], kinds["action_type"].to_numpy(dtype=object), "、", n),
+        reasons=_joined(g[frame.index.get_indexer(reasons.index)], reasons["reason"].to_numpy(dtype=object), "；", n),
+        priority=np.asarray(LEVELS, dtype=object)[best])
+    rows = rows.sort_values(["agent", "score", "date"], kind="stable")
+    return rows.drop(columns=["_unit", "reason"]).rename(columns={"action_type": "lead_type"}).reset_index(drop=True)
