@@ -15,8 +15,11 @@ import pandas as pd
 from crm_batch import almanac
 from crm_batch.calendar import WEEKDAYS
 from crm_batch.pipeline import WeeklyResult
+from crm_batch.report.audit import audit_rows, coverage_blocks, decision_blocks
 from crm_batch.report.workbook import Block, Chart, Column, Table
 from crm_batch.rules.compliance import TOTAL
+from crm_batch.rules.coverage import GREETINGS
+from crm_batch.rules.penalties import CHARGED, CONFIRMED, DECISIONS, PENDING, TO_CHECK, WAIVED
 from crm_batch.vocabulary import LEVELS
 
 PROBLEM_COLUMNS = [
@@ -155,23 +158,32 @@ def actions_frame(result: WeeklyResult) -> pd.DataFrame:
     return frame.sort_values(["agent", "date", "_rank", "name"], kind="stable", na_position="last")
 
 
+# 罚款编号 is the fine's stable code: the manager's 主管确认 and 备注 are read back by it, whatever the rows' order.
 FINE_COLUMNS = [
+    Column("罚款编号", "code", width=13),
     Column("经纪人", "agent"),
     Column("客户编号", "customer_id"),
     Column("客户姓名", "name"),
     Column("规则", "rule", width=14),
     Column("场合/日期", "occasion", width=22),
     Column("缺失内容", "missing", width=14),
+    Column("状态", "status", "center", width=8, colours={PENDING: "#EDEDED"}),
     Column("金额", "amount", "money", width=9),
     Column("第几次", "offence", "int", width=7),
-    Column("判定依据", "reason", width=60),
+    Column("主管确认", "decision", "center", width=10, choices=DECISIONS,
+           colours={CONFIRMED: "#FFC7CE", WAIVED: "#E2EFDA", TO_CHECK: "#FFEB9C"}),
+    Column("备注", "note", width=24),
+    Column("判定依据", "reason", width=70),
 ]
+# Agents see their fines and the manager's decisions; the decisions are the manager's to make.
+AGENT_FINE_COLUMNS = [replace(c, choices=()) for c in FINE_COLUMNS]
 
 
 def fines_frame(result: WeeklyResult) -> pd.DataFrame:
-    """罚款明细: one row per fine, by agent."""
+    """罚款明细: one row per case, the fines the register proves first, then the 待核实 cases; by agent."""
     people = result.register.customers[["customer_id", "name"]]
-    return result.fines.join(people, on="cust").sort_values(["agent", "rule", "when", "name"], kind="stable")
+    frame = result.fines.join(people, on="cust").assign(_pending=result.fines["status"].ne(CHARGED))
+    return frame.sort_values(["_pending", "agent", "rule", "when", "name"], kind="stable").drop(columns="_pending")
 
 
 def compliance_columns(result: WeeklyResult) -> list[Column]:
@@ -193,7 +205,10 @@ def compliance_columns(result: WeeklyResult) -> list[Column]:
         Column("疑似复制粘贴", "pasted", "int", width=11),
         Column("疑似虚假跟进", "suspect", "int", width=11),
         Column("罚款笔数", "fine_count", "int", width=9),
-        Column("罚款金额", "fine_total", "money", width=10),
+        Column("建议金额", "fine_total", "money", width=10),
+        Column("确认金额", "confirmed_total", "money", width=10),
+        Column("免罚笔数", "waived", "int", width=9),
+        Column("待核实", "pending", "int", width=8),
     ]
 
 
@@ -242,6 +257,7 @@ def overview_frame(result: WeeklyResult) -> pd.DataFrame:
     rows = [
         ("计划周", result.week.describe()),
         ("稽核周", result.week.audit.describe()),
+        *audit_rows(result),
         ("规则", f"{result.rules.preset_label}（{'；'.join(result.rules.sources)}）"),
         ("读取的文件", "、".join(register.files)),
         ("读取的数据行", register.rows_read),
@@ -264,19 +280,24 @@ def _share(part: int, whole: int) -> str:
 
 def _kpi_rows(result: WeeklyResult) -> list[tuple[str, str]]:
     k, total = result.kpis, result.compliance.iloc[-1]
-    fines = result.fines
     moves = "、".join(f"{name} {n}" for name, n in k["moves"].items())
     rows = [
         ("等级漏斗", " · ".join(f"{level} {n}" for level, n in k["funnel"].items())),
         ("联系频率达标率（稽核周末）", _share(int(total["kept"]), int(total["judged"]))),
-        ("问候完成率（稽核周）", _share(int(total["greet_sent"]), int(total["greet_required"]))),
-        ("罚款（稽核周）", f"{len(fines)} 笔，合计 ¥{fines['amount'].sum():,.0f}"),
+        ("问候完成率（稽核周）", _greeting_share(result)),
         ("流失率（成交/业主中已流失）", _share(k["lost_buyers"], k["buyers"])),
         ("复购率（成交/业主中有再购记录）", _share(k["repurchased"], k["buyers"])),
         ("转介绍（来访+办卡）", str(k["referrals"])),
     ]
     since = f"{moves}（上次：{result.prior.week}）" if result.prior.week else "没有以前的记录，下周起显示"
     return [*rows, ("与上次相比的等级变化", since)]
+
+
+def _greeting_share(result: WeeklyResult) -> str:
+    total = result.compliance.iloc[-1]
+    if result.coverage is not None and not result.coverage.of(GREETINGS).auditable:
+        return "无法稽核（见上面的“稽核·问候”）"
+    return _share(int(total["greet_sent"]), int(total["greet_required"]))
 
 
 def _risk_counts(risk: pd.Series) -> str:
@@ -303,7 +324,7 @@ SHEET_GUIDE = {
     "客户分级": "每位客户的阶段、计算等级与登记等级、生命周期、预警",
     "资料完整性": "客户资料是否按阶段填写完整，缺什么",
     "流失预警": "有流失风险的客户、风险高低和建议动作",
-    "罚款明细": "稽核周的每一笔罚款和依据",
+    "罚款明细": "稽核周的每一笔罚款和依据，主管在这里确认或免罚",
     "合规汇总": "每位经纪人的合规情况和罚款合计",
     "生日台历": "本月和下月的客户生日",
     "数据问题": "登记表里需要改正的地方",
@@ -316,7 +337,7 @@ def overview_blocks(result: WeeklyResult) -> list[Block]:
     funnel = pd.DataFrame({"等级": list(result.kpis["funnel"]), "客户数": list(result.kpis["funnel"].values())})
     agents = result.compliance[result.compliance["agent"] != TOTAL]
     rates = agents[["agent", "pass_rate", "kept_rate"]]
-    fines = agents[["agent", "fine_total"]]
+    fines = agents[["agent", "fine_total", "confirmed_total"]]
     blocks = [
         Block("目录", [Column("工作表", "sheet", "link"), Column("内容", "what")],
               pd.DataFrame({"sheet": list(SHEET_GUIDE), "what": list(SHEET_GUIDE.values())})),
@@ -325,8 +346,10 @@ def overview_blocks(result: WeeklyResult) -> list[Block]:
         Block("各经纪人达标率", [Column("经纪人", "agent"), Column("资料达标率", "pass_rate", "percent"),
                                 Column("联系频率达标率", "kept_rate", "percent")], rates,
               Chart("各经纪人资料与联系频率达标率", "bar")),
-        Block("各经纪人罚款（稽核周）", [Column("经纪人", "agent"), Column("罚款金额", "fine_total", "money")], fines,
-              Chart("各经纪人罚款金额", "bar", "元")),
+        Block("各经纪人罚款（稽核周）", [Column("经纪人", "agent"), Column("建议金额", "fine_total", "money"),
+                                      Column("确认金额", "confirmed_total", "money")], fines,
+              Chart("各经纪人罚款金额（建议/确认）", "bar", "元")),
+        *decision_blocks(result),
     ]
     trend = fines_by_week(result)
     if len(trend) > 1:
@@ -338,11 +361,17 @@ def overview_blocks(result: WeeklyResult) -> list[Block]:
 def fines_by_week(result: WeeklyResult) -> pd.DataFrame:
     """Fines charged per plan week: history's earlier weeks and this one."""
     earlier = result.prior.fines
-    this = pd.DataFrame({"week": [result.week.label], "amount": [float(result.fines["amount"].sum())]})
+    this = pd.DataFrame({"week": [result.week.label], "amount": [float(result.fines["suggested"].sum())]})
     if not len(earlier) or "amount" not in earlier:
         return this
-    past = earlier[earlier["week"] < result.week.label].groupby("week", as_index=False)["amount"].sum()
+    status = earlier["status"] if "status" in earlier else pd.Series(pd.NA, index=earlier.index)
+    charged = earlier[status.astype("string").fillna(CHARGED).eq(CHARGED)]
+    past = charged[charged["week"] < result.week.label].groupby("week", as_index=False)["amount"].sum()
     return pd.concat([past, this], ignore_index=True)
+
+
+# 内容 wraps: the audit paragraph puts its measured facts on lines of their own.
+OVERVIEW_COLUMNS = [Column("项目", "项目", width=24), Column("内容", "内容", "wrap", width=90)]
 
 
 def weekly_tables(result: WeeklyResult) -> list[Table]:
@@ -352,14 +381,14 @@ def weekly_tables(result: WeeklyResult) -> list[Table]:
     if result.rules["report"]["mask_phones_in_report"]:
         actions = mask_phones(actions)
     return [
-        Table("总览", [Column("项目", "项目", width=24), Column("内容", "内容", width=56)], overview_frame(result),
-              autofilter=False, blocks=overview_blocks(result)),
+        Table("总览", OVERVIEW_COLUMNS, overview_frame(result), autofilter=False, blocks=overview_blocks(result)),
         Table("本周行动", _styled(ACTION_COLUMNS, result), actions, note="本周没有需要安排的行动。"),
         Table("客户分级", _styled(GRADE_COLUMNS, result), grade_frame(result)),
         Table("资料完整性", COMPLETENESS_COLUMNS, completeness_frame(result)),
         Table("流失预警", _styled(CHURN_COLUMNS, result), churn_frame(result), note="本周没有需要预警的客户。"),
         Table("罚款明细", FINE_COLUMNS, fines_frame(result), note="稽核周没有罚款。"),
-        Table("合规汇总", compliance_columns(result), result.compliance, total_row=True),
+        Table("合规汇总", compliance_columns(result), result.compliance, total_row=True,
+              blocks=coverage_blocks(result)),
         Table("生日台历", CALENDAR_COLUMNS, birthday_calendar_frame(result)),
         Table("数据问题", PROBLEM_COLUMNS, register.findings.frame(), note="没有发现数据问题。"),
         Table("列映射", MAPPING_COLUMNS, register.mapping),
@@ -394,7 +423,8 @@ def agent_workbooks(result: WeeklyResult) -> dict[str, list[Table]]:
             Table("客户名单", CUSTOMER_LIST_COLUMNS, people[people["agent"] == agent].sort_values("name")),
             Table("流失预警", _styled(CHURN_COLUMNS, result), churn[churn["agent"] == agent],
                   note="你的客户本周没有流失预警。"),
-            Table("罚款明细", FINE_COLUMNS, fines[fines["agent"] == agent], note="稽核周你没有罚款。"),
+            Table("罚款明细", AGENT_FINE_COLUMNS, fines[(fines["agent"] == agent) & (fines["status"] == CHARGED)],
+                  note="稽核周你没有罚款。"),
             Table("数据问题", PROBLEM_COLUMNS, problems[problems["agent"] == agent],
                   note="你的客户没有数据问题。"),
         ]

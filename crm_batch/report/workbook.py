@@ -54,6 +54,7 @@ class Column:
     kind: str = "text"
     width: float | None = None
     colours: Mapping[str, str] | None = None  # cell value → fill colour (grades, risk levels)
+    choices: tuple[str, ...] = ()  # a drop-down list on the column's rows (主管确认): blank, or one of these
 
 
 @dataclass(frozen=True)
@@ -453,6 +454,7 @@ def _write_table(book: xlsxwriter.Workbook, formats: _Formats, table: Table,
         sheet.write_string(1, 0, table.note, formats.note)
     if table.total_row and len(frame) > 1:
         sheet.conditional_format(len(frame), 0, len(frame), last_col, {"type": "no_errors", "format": formats.bold})
+    _drop_downs(sheet, table)
     _write_blocks(book, sheet, formats, table)
     if builder is None:
         _write_cells(sheet, formats, table.columns, frame, 0)
@@ -470,6 +472,15 @@ def _write_table(book: xlsxwriter.Workbook, formats: _Formats, table: Table,
     sheet.repeat_rows(0)
     sheet.set_header(f"&L&\"微软雅黑,Bold\"{table.sheet}")
     sheet.set_footer("&C第 &P 页，共 &N 页")
+
+
+def _drop_downs(sheet: xlsxwriter.worksheet.Worksheet, table: Table) -> None:
+    """A drop-down list on the rows of each column with choices; a blank cell stays allowed."""
+    for col, column in enumerate(table.columns):
+        if column.choices and len(table.frame):
+            sheet.data_validation(1, col, len(table.frame), col, {
+                "validate": "list", "source": list(column.choices), "ignore_blank": True,
+                "error_title": column.header, "error_message": "请从下拉列表里选：" + " / ".join(column.choices)})
 
 
 CHART_ROWS = 16  # rows a chart covers at its default size
