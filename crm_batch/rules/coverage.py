@@ -135,10 +135,13 @@ class Coverage:
             return f"{said}（整周）"
         missing = []
         if self.first_day > self.start:
-            missing.append(f"{self.start:%m-%d} 至 {self.first_day - dt.timedelta(days=1):%m-%d} 在第一条跟进记录之前")
+            missing.append(f"{self.start:%m-%d} 至 {self.first_day - dt.timedelta(days=1):%m-%d} 在第一条跟进记录之前，"
+                           "不稽核")
         if last < self.end:
-            missing.append(f"{self.gap()}，{last + dt.timedelta(days=1):%m-%d} 至 {self.end:%m-%d} 没有数据")
-        return f"{said}（{'；'.join(missing)}，不稽核）"
+            rest = f"{last + dt.timedelta(days=1):%m-%d} 至 {self.end:%m-%d}"
+            ended = self.data_end is not None and self.data_end < self.run_day
+            missing.append(f"{self.gap()}，{rest} {'没有数据，不稽核' if ended else '不稽核'}")
+        return f"{said}（{'；'.join(missing)}）"
 
 
 def contact_days(contacts: pd.DataFrame, run_day: dt.date) -> pd.DataFrame:
