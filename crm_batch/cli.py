@@ -210,14 +210,13 @@ def _reports_in(folder: Path) -> list[Path]:
 
 def _say_audit(result) -> None:  # noqa: ANN001 - pipeline.WeeklyResult, imported late
     """The audit in a few lines: the days covered, what was charged and confirmed, what cannot be audited."""
-    from crm_batch.report.audit import fine_totals
+    from crm_batch.report.audit import fine_totals, pending_by_duty
 
-    coverage, fines = result.coverage, result.fines
-    _say(f"稽核周 {result.week.audit.describe()}：{coverage.days_said()}。")
-    _say(f"  罚款：{fine_totals(fines)}（见“罚款明细”工作表）。")
-    for evidence in coverage.evidence:
-        if not evidence.auditable and evidence.duty != "虚假记录":
-            _say(f"  {evidence.headline}，不罚款。")
+    _say(f"稽核周 {result.week.audit.describe()}：稽核 {result.coverage.days_said()}。")
+    _say(f"  罚款：{fine_totals(result.fines)}（见“罚款明细”工作表）。")
+    for headline, pending in pending_by_duty(result).items():
+        if pending:
+            _say(f"  {headline}，{pending} 条列为待核实，不罚款（见总览）。")
     book = result.decisions
     if len(book.read):
         counts = "、".join(f"{k} {v}" for k, v in book.counts().items())

@@ -59,7 +59,7 @@ def _duty_said(evidence: Evidence, fines: pd.DataFrame, result: WeeklyResult) ->
     if evidence.duty == CALLS and not any(d.is_month_end for d in pd.date_range(result.coverage.start,
                                                                                 result.coverage.end)):
         said = "稽核周里没有月末，本周不考核"
-    return f"已稽核：{said}（{evidence.said()}）"
+    return f"已稽核：{said}。依据：{evidence.said()}"
 
 
 def _events_in_week(result: WeeklyResult) -> bool:
@@ -68,6 +68,13 @@ def _events_in_week(result: WeeklyResult) -> bool:
         return False
     return bool(events["event_date"].between(pd.Timestamp(result.coverage.start),
                                              pd.Timestamp(result.coverage.end)).any())
+
+
+def pending_by_duty(result: WeeklyResult) -> dict[str, int]:
+    """待核实 cases of each duty the register cannot evidence (for the console)."""
+    fines = result.fines
+    return {e.headline: int((fines["rule"].isin(RULES_OF[e.duty]) & fines["status"].eq(PENDING)).sum())
+            for e in result.coverage.evidence if not e.auditable}
 
 
 def audit_rows(result: WeeklyResult) -> list[tuple[str, str]]:
