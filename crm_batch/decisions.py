@@ -30,7 +30,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from crm_batch.rules.penalties import DECISIONS, fine_codes
+from crm_batch.rules.penalties import DECISIONS, codes_of
 
 FINE_SHEET = "罚款明细"
 CODE, DECISION, NOTE = "罚款编号", "主管确认", "备注"
@@ -160,24 +160,25 @@ def merge_decisions(stored: pd.DataFrame, book: DecisionBook) -> DecisionBook:
     return book
 
 
-def settle_decisions(book: DecisionBook, fines: pd.DataFrame, history_keys: pd.DataFrame, week: str) -> DecisionBook:
+def settle_decisions(book: DecisionBook, fines: pd.DataFrame, other_weeks: pd.DataFrame,
+                     rerun: pd.DataFrame) -> DecisionBook:
     """Name each decision's fine (its key, for the history) and report decisions read now that match none.
 
-    A code matches a fine of this run, or one listed in another week; a fine listed in an earlier run of
-    this week but not now (the register was corrected) is said so.
+    A code matches a fine of this run or of another week (``other_weeks``); one that only an earlier run
+    of this week listed (``rerun``: the register has been corrected since) is said so.
     """
-    known = pd.DataFrame({"code": fines["code"], "key": fines["key"]}) if len(fines) else pd.DataFrame(
-        columns=["code", "key"])
-    earlier = history_keys.assign(code=fine_codes(history_keys["key"].astype("string"))) if len(
-        history_keys) else pd.DataFrame(columns=["week", "key", "status", "code"])
-    names = pd.concat([known, earlier[["code", "key"]]], ignore_index=True).drop_duplicates("code")
-    book.table = book.table.assign(key=book.table["code"].map(names.set_index("code")["key"]).fillna(
-        book.table["key"]))
     read = book.read
-    elsewhere = set(earlier.loc[earlier["week"] != week, "code"])
-    this_run, before = set(known["code"]), set(earlier.loc[earlier["week"] == week, "code"])
-    gone = read["code"].isin(before - this_run - elsewhere)
-    unknown = ~read["code"].isin(this_run | elsewhere | before)
+    if not len(read):
+        return book  # nothing new: the stored decisions already name their fines
+    known = pd.DataFrame({"code": fines["code"], "key": fines["key"]})
+    elsewhere = pd.DataFrame({"code": codes_of(other_weeks), "key": other_weeks["key"]}) if len(other_weeks) \
+        else known.iloc[:0]
+    earlier = pd.DataFrame({"code": codes_of(rerun), "key": rerun["key"]}) if len(rerun) else known.iloc[:0]
+    names = pd.concat([known, elsewhere, earlier], ignore_index=True).drop_duplicates("code").set_index("code")
+    book.table = book.table.assign(key=book.table["code"].map(names["key"]).fillna(book.table["key"]))
+    this_run, before, other = set(known["code"]), set(earlier["code"]), set(elsewhere["code"])
+    gone = read["code"].isin(before - this_run - other)
+    unknown = ~read["code"].isin(this_run | other | before)
     for mask, problem in ((unknown, "找不到这个罚款编号（不是本工具写的，或被改过），没有采用"),
                           (gone, "这笔罚款本次没有再出现（登记表已改正或补登），决定已保存")):
         if mask.any():

@@ -41,9 +41,11 @@ CREATE TABLE IF NOT EXISTS decisions (
     code TEXT PRIMARY KEY, key TEXT, decision TEXT, note TEXT, source TEXT, decided_ns INTEGER);
 CREATE TABLE IF NOT EXISTS decision_files (path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER);
 """
-# Added after the first release: a file written before has fines without a status (they were all charged).
-ADDED_COLUMNS = {"fines": {"status": "TEXT"}}
-FINE_FIELDS = ["week", "key", "agent", "customer_id", "rule", "amount", "offence", "status"]
+# Added after the first release: a file written before has fines without a status (they were all charged)
+# and without their 罚款编号 (computed from the key when missing).
+ADDED_COLUMNS = {"fines": {"status": "TEXT", "code": "TEXT"}}
+FINE_FIELDS = ["week", "key", "agent", "customer_id", "rule", "amount", "offence", "status", "code"]
+INSERT_FINE = f"INSERT OR REPLACE INTO fines ({', '.join(FINE_FIELDS)}) VALUES ({', '.join('?' * len(FINE_FIELDS))})"
 DECISION_FIELDS = ["code", "key", "decision", "note", "source", "decided_ns"]
 
 
@@ -54,10 +56,10 @@ class Prior:
     week: str | None = None  # the latest snapshot before the plan week
     grades: pd.Series = field(default_factory=lambda: pd.Series(dtype="string"))  # customer_id → grade
     fines: pd.DataFrame = field(
-        default_factory=lambda: pd.DataFrame(columns=["week", "key", "agent", "rule", "amount"]))
+        default_factory=lambda: pd.DataFrame(columns=["week", "key", "agent", "rule", "amount", "status", "code"]))
     weeks: list[str] = field(default_factory=list)  # every week on record, oldest first
-    # Every fine listed in any week, this one's earlier run included: week, key, status.
-    keys: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["week", "key", "status"]))
+    # The fines an earlier run of this very week listed: key, code (a decision may name one that is gone).
+    rerun: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["key", "code"]))
     decisions: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=DECISION_FIELDS))
     files: dict[str, tuple[int, int]] = field(default_factory=dict)  # report path → (size, mtime_ns) already read
 
@@ -122,13 +124,13 @@ class History:
                 rows = connection.execute("SELECT customer_id, grade FROM grades WHERE week = ?", (before[-1],))
                 frame = pd.DataFrame(rows.fetchall(), columns=["customer_id", "grade"])
                 grades = pd.Series(frame["grade"].to_numpy(), index=frame["customer_id"].to_numpy(), dtype="string")
-            fines = pd.read_sql_query("SELECT week, key, agent, rule, amount, status FROM fines WHERE week <> ?",
+            fines = pd.read_sql_query("SELECT week, key, agent, rule, amount, status, code FROM fines WHERE week <> ?",
                                       connection, params=(week,))
-            keys = pd.read_sql_query("SELECT week, key, status FROM fines", connection)
+            rerun = pd.read_sql_query("SELECT key, code FROM fines WHERE week = ?", connection, params=(week,))
             decisions = pd.read_sql_query(f"SELECT {', '.join(DECISION_FIELDS)} FROM decisions", connection)  # noqa: S608
             files = {path: (size, mtime) for path, size, mtime in connection.execute(
                 "SELECT path, size, mtime_ns FROM decision_files")}
-        return Prior(before[-1] if before else None, grades, fines, weeks, keys, decisions, files)
+        return Prior(before[-1] if before else None, grades, fines, weeks, rerun, decisions, files)
 
     def save(self, week: str, snapshot: pd.DataFrame, fines: pd.DataFrame, *,
              decisions: pd.DataFrame | None = None, files: dict[str, tuple[int, int]] | None = None) -> bool:
@@ -154,9 +156,7 @@ class History:
                     grades = snapshot[snapshot["customer_id"].notna()].assign(week=week)
                     connection.executemany("INSERT OR REPLACE INTO grades VALUES (?, ?, ?, ?, ?, ?, ?)", _records(
                         grades, ["week", "customer_id", "agent", "grade", "lifecycle", "alerts", "risk"]))
-                    connection.executemany(
-                        f"INSERT OR REPLACE INTO fines ({', '.join(FINE_FIELDS)}) VALUES ({', '.join('?' * 8)})",  # noqa: S608
-                        _records(fines.assign(week=week), FINE_FIELDS))
+                    connection.executemany(INSERT_FINE, _records(fines.assign(week=week), FINE_FIELDS))
                     if decisions is not None and len(decisions):
                         connection.executemany("INSERT OR REPLACE INTO decisions VALUES (?, ?, ?, ?, ?, ?)",
                                                _records(decisions, DECISION_FIELDS))

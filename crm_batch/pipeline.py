@@ -107,7 +107,7 @@ def run(
     if progress:
         progress("稽核上周：罚款与合规 …")
     fines, greetings, compliance, coverage = outcome(audit, audit_week, *audit_args)
-    book = settle_decisions(book, fines, prior.keys, week.label)
+    book = settle_decisions(book, fines, prior.fines, prior.rerun)
     return WeeklyResult(week, rules, register, inputs, profiles, actions, dates, fines, greetings, compliance,
                         kpis(register.customers, profiles, rules, prior.grades), prior, coverage, book)
 

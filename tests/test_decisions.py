@@ -19,6 +19,7 @@ import pytest
 from crm_batch.cli import main
 from crm_batch.decisions import DecisionBook, merge_decisions, read_decisions
 from crm_batch.ingest.inputs import discover, find_reports, is_report
+from crm_batch.rules.penalties import codes_of, fine_codes
 from crm_batch.sample import generate
 from tests.conftest import write_xlsx
 
@@ -229,5 +230,8 @@ def test_a_history_written_before_decisions_existed_gains_them(tmp_path):
             INSERT INTO fines VALUES ('2026-W47', '漏发问候|K1|立冬|2026-11-07', '李娜', 'K1', '漏发问候', 10, 1);
         """)
     prior = History(path, print).prior("2026-W48")
-    assert prior.fines["status"].isna().all() and prior.decisions.empty and prior.files == {}
-    assert prior.keys["key"].tolist() == ["漏发问候|K1|立冬|2026-11-07"]
+    assert prior.fines[["status", "code"]].isna().all().all() and prior.decisions.empty and prior.files == {}
+    assert prior.fines["key"].tolist() == ["漏发问候|K1|立冬|2026-11-07"] and prior.rerun.empty
+    # A fine saved before codes were has its code from its key, as the report shows it.
+    assert codes_of(prior.fines).tolist() == fine_codes(prior.fines["key"]).tolist()
+    assert History(path, print).prior("2026-W47").rerun["key"].tolist() == ["漏发问候|K1|立冬|2026-11-07"]

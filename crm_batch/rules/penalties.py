@@ -84,6 +84,17 @@ def fine_codes(keys: pd.Series) -> pd.Series:
     return pd.Series(codes, index=keys.index, dtype="string")
 
 
+def codes_of(fines: pd.DataFrame) -> pd.Series:
+    """The 罚款编号 of fines from history: as stored, or from the key for rows saved before codes were."""
+    stored = fines["code"].astype("string") if "code" in fines else pd.Series(pd.NA, index=fines.index,
+                                                                              dtype="string")
+    missing = stored.isna()
+    if missing.any():
+        stored = stored.copy()
+        stored[missing] = fine_codes(fines.loc[missing, "key"].astype("string"))
+    return stored
+
+
 def _fines(cust, rule: str, occasion, when, missing, fine, reason, key, proven=True) -> pd.DataFrame:
     frame = pd.DataFrame({"cust": np.asarray(cust)})
     for name, value in (("occasion", occasion), ("missing", missing), ("reason", reason), ("key", key)):
@@ -454,9 +465,8 @@ def assess_fines(customers: pd.DataFrame, contacts: pd.DataFrame, events: pd.Dat
     before = pd.Series(dtype="int64")
     if charged is not None and len(charged):
         fines = fines[~fines["key"].isin(charged["key"])]  # listed in another week: never twice
-        fakes = charged[charged["rule"].isin(FAKE_RULES) & _charged(charged)
-                        & ~fine_codes(charged["key"]).isin(waived).to_numpy()]
-        before = fakes.groupby("agent").size()
+        fakes = charged[charged["rule"].isin(FAKE_RULES) & _charged(charged)]
+        before = fakes[~codes_of(fakes).isin(waived).to_numpy()].groupby("agent").size()
     fines["status"] = np.where(fines["proven"], CHARGED, PENDING)
     fines["decision"] = decided["decision"].reindex(fines["code"]).to_numpy()
     fines["note"] = decided["note"].reindex(fines["code"]).to_numpy()
