@@ -202,10 +202,13 @@ def _run(args: argparse.Namespace, base_dir: Path) -> int:
 
 
 def _reports_in(folder: Path) -> list[Path]:
-    """The reports written into the output folder (not its subfolders: those hold the agents' workbooks)."""
+    """The workbooks in the output folder, where the reports are (not its subfolders: the agents' workbooks).
+
+    Which of them are reports, and changed since read, is decided when reading them (decisions.py).
+    """
     if not folder.is_dir():
         return []
-    return find_reports(sorted(p for p in folder.glob("*.xlsx") if p.is_file()))
+    return sorted(p for p in folder.glob("*.xlsx") if p.is_file() and not p.name.startswith(("~$", ".~")))
 
 
 def _say_audit(result) -> None:  # noqa: ANN001 - pipeline.WeeklyResult, imported late

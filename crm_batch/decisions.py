@@ -30,6 +30,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from crm_batch.ingest.inputs import is_report
 from crm_batch.rules.penalties import DECISIONS, codes_of
 
 FINE_SHEET = "罚款明细"
@@ -96,13 +97,18 @@ def _read_sheet(path: Path) -> pd.DataFrame | str | None:
 
 
 def read_decisions(paths: Iterable[Path], seen: Mapping[str, tuple[int, int]] | None = None) -> DecisionBook:
-    """Decisions in the report workbooks ``paths`` that changed since they were last read (``seen``)."""
+    """Decisions in the reports among ``paths`` that changed since they were last read (``seen``).
+
+    An unchanged file is not even opened: the output folder keeps a report a week, for years.
+    """
     seen = seen or {}
     book = DecisionBook()
     parts, problems = [], []
     for path in sorted({Path(p).resolve() for p in paths}):
         stat = _stat(path)
         if stat is None or seen.get(str(path)) == tuple(stat):
+            continue
+        if not is_report(path):
             continue
         found = _read_sheet(path)
         if isinstance(found, str):
