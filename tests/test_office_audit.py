@@ -86,3 +86,27 @@ def test_run_before_the_audit_week_is_over_it_charges_nothing(audited, monkeypat
     assert {f["规则"] for f in rows(book, "罚款明细")} == {"每月电话不足", "漏发问候"}
     assert overview(book)["稽核天数"] == (
         "2026-12-28 至 2026-12-30，3 天（2026-12-31（运行当天）起的日子还没过完，12-31 至 01-03 不稽核）")
+
+
+def test_the_monday_run_charges_what_the_early_run_left_to_check_and_keeps_its_decisions(audited, monkeypatch):
+    _, base = audited
+    out = base / "twice"
+    monkeypatch.setattr(pipeline, "today", lambda: dt.date(2026, 12, 31))
+    assert main(["--week", "2027-01-04", "--out", str(out)], base_dir=base) == 0
+    early = out / REPORT
+    listed = rows(openpyxl.load_workbook(early, read_only=True), "罚款明细")
+    pending = [f for f in listed if f["规则"] == "每月电话不足"]
+    assert pending and all(f["状态"] == "待核实" for f in pending)
+    book = openpyxl.load_workbook(early)  # the manager waives one case on Thursday
+    sheet = book["罚款明细"]
+    header = [c.value for c in sheet[1]]
+    row = next(r for r in sheet.iter_rows(min_row=2) if r[header.index("罚款编号")].value == pending[0]["罚款编号"])
+    row[header.index("主管确认")].value = "免罚"
+    book.save(early)
+    monkeypatch.setattr(pipeline, "today", lambda: RUN_DAY)
+    assert main(["--out", str(out)], base_dir=base) == 0  # Monday: the default plan week is the same 2027-W01
+    monday = {f["罚款编号"]: f for f in rows(openpyxl.load_workbook(early, read_only=True), "罚款明细")
+              if f["规则"] == "每月电话不足"}
+    assert {f["状态"] for f in monday.values()} == {"罚款"}, "December is over and in the data: charged"
+    assert set(monday) <= {f["罚款编号"] for f in pending}, "the same cases, by the same codes"
+    assert monday[pending[0]["罚款编号"]]["主管确认"] == "免罚"
