@@ -18,7 +18,7 @@ from pathlib import Path
 
 from crm_batch.calendar import PlanWeek
 from crm_batch.errors import CrmBatchError, NoInput
-from crm_batch.ingest.inputs import discover
+from crm_batch.ingest.inputs import discover, find_reports
 from crm_batch.parallel import executor_for, processes_for
 from crm_batch.rules_config import PRESETS, load_rules
 
@@ -95,7 +95,7 @@ def default_inputs(base_dir: Path) -> list[Path]:
     if inbox.is_dir() and discover([inbox]):
         return [inbox]
     if inbox.is_dir() and any(p.is_file() and p.name != "README.txt" for p in inbox.rglob("*")):
-        raise NoInput([str(inbox)])
+        raise NoInput([str(inbox)], [p.name for p in find_reports([inbox])])
     return [base_dir / "sample_data"]
 
 
@@ -141,6 +141,8 @@ def _run(args: argparse.Namespace, base_dir: Path) -> int:
     team_rules = args.rules or (base_dir / "rules.toml" if (base_dir / "rules.toml").is_file() else None)
     inputs = list(args.paths) if args.paths else default_inputs(base_dir)
     inputs = [Path(p) for p in inputs]
+    if not discover(inputs) and (reports := find_reports(inputs)):
+        raise NoInput([str(p) for p in inputs], [p.name for p in reports])
     # A worker starts before pandas is loaded here (checking the rules loads it), so both load it at once.
     with executor_for(processes_for(_size_of(inputs), args.processes)) as executor:
         rules = load_rules(args.preset, team_rules)
@@ -158,8 +160,11 @@ def _run(args: argparse.Namespace, base_dir: Path) -> int:
         # --check writes nothing, history included; otherwise earlier weeks decide repeat fines and grade drops.
         history = None if args.check else History(out_dir / HISTORY_FILE, warn=lambda m: _say("  注意：" + m))
         prior = history.prior(week.label) if history else None
+        # The manager's 主管确认 come back from the reports in the output folder and any copied into input/.
+        decided_in = [] if args.check else find_reports(inputs) + _reports_in(out_dir)
         result = pipeline.run(inputs, week, rules, progress=lambda m: _say("  " + m),
-                              template_dirs=[base_dir / "templates"], prior=prior, executor=executor)
+                              template_dirs=[base_dir / "templates"], prior=prior, executor=executor,
+                              run_day=today, decision_files=decided_in)
     register = result.register
     problems = register.findings.frame()
     if register.missing:
@@ -197,10 +202,7 @@ def _run(args: argparse.Namespace, base_dir: Path) -> int:
     if risk.notna().any():
         flagged, high = int(risk.notna().sum()), int(risk.eq("高").sum())
         _say(f"流失预警 {flagged} 位客户，其中高风险 {high} 位（见“流失预警”工作表）。")
-    fines = result.fines
-    if len(fines):
-        total = fines["amount"].sum()
-        _say(f"稽核周 {week.audit.describe()}：罚款 {len(fines)} 笔，合计 {total:,.0f} 元（见“罚款明细”工作表）。")
+    _say_audit(result)
     _say(f"报告：{path.resolve()}")
     return EXIT_OK
 
@@ -219,6 +221,33 @@ def _print_plan(result) -> None:  # noqa: ANN001 - a WeeklyResult
     notice = sender_notice(result.rules)
     if notice:
         _say(f"注意：{notice}。")
+
+
+def _reports_in(folder: Path) -> list[Path]:
+    """The workbooks in the output folder, where the reports are (not its subfolders: the agents' workbooks).
+
+    Which of them are reports, and changed since read, is decided when reading them (decisions.py).
+    """
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.glob("*.xlsx") if p.is_file() and not p.name.startswith(("~$", ".~")))
+
+
+def _say_audit(result) -> None:  # noqa: ANN001 - pipeline.WeeklyResult, imported late
+    """The audit in a few lines: the days covered, what was charged and confirmed, what cannot be audited."""
+    from crm_batch.report.audit import fine_totals, pending_by_duty
+
+    _say(f"稽核周 {result.week.audit.describe()}：稽核 {result.coverage.days_said()}。")
+    _say(f"  罚款：{fine_totals(result.fines)}（见“罚款明细”工作表）。")
+    for headline, pending in pending_by_duty(result).items():
+        if pending:
+            _say(f"  {headline}，{pending} 条列为待核实，不罚款（见总览）。")
+    book = result.decisions
+    if len(book.read):
+        counts = "、".join(f"{k} {v}" for k, v in book.counts().items())
+        _say(f"  读回主管确认 {len(book.read)} 条（{counts}）。")
+    if len(book.problems):
+        _say(f"  注意：{len(book.problems)} 条主管确认没有采用或有疑问，见总览“主管确认未能采用”。")
 
 
 def command() -> int:

@@ -41,9 +41,10 @@ class NoRegisterSheet(CrmBatchError):
 class NoInput(CrmBatchError):
     """Nothing to read: no register files at the given paths."""
 
-    def __init__(self, paths: list[str]) -> None:
+    def __init__(self, paths: list[str], reports: list[str] = ()) -> None:
+        only_reports = f"（{'、'.join(reports)} 是本工具生成的周报，只用来读回主管确认，不是登记表）" if reports else ""
         super().__init__(
-            "没有找到可读取的登记表（支持 .xlsx .xlsm .xls .csv）：" + "、".join(paths)
+            "没有找到可读取的登记表（支持 .xlsx .xlsm .xls .csv）：" + "、".join(paths) + only_reports
             + "。请把登记表复制到 input 文件夹后再运行。"
         )
 

@@ -12,6 +12,7 @@ import pandas as pd
 
 from crm_batch import almanac
 from crm_batch.calendar import PlanWeek
+from crm_batch.decisions import DecisionBook, merge_decisions, read_decisions, settle_decisions
 from crm_batch.fields import label
 from crm_batch.findings import Findings
 from crm_batch.history import Prior
@@ -32,10 +33,11 @@ from crm_batch.rules.churn import churn_flags
 from crm_batch.rules.completeness import assess_completeness, derive_stage
 from crm_batch.rules.compliance import compliance_summary, kpis
 from crm_batch.rules.conversation import AGAIN, conversation
+from crm_batch.rules.coverage import Coverage, measure_coverage
 from crm_batch.rules.grading import grade_intent, referral_tier
 from crm_batch.rules.lifecycle import lifecycle
 from crm_batch.rules.office_words import office_status
-from crm_batch.rules.penalties import assess_fines
+from crm_batch.rules.penalties import CHARGED, assess_fines
 from crm_batch.rules.schedule import merge_actions, merge_waiting, rank_actions, recipients, schedule
 from crm_batch.rules_config import Rules
 
@@ -59,6 +61,8 @@ class WeeklyResult:
     waiting: pd.DataFrame = field(default_factory=pd.DataFrame)  # 待安排: what did not fit, per customer, with why
     recipients: pd.DataFrame = field(default_factory=pd.DataFrame)  # 群发名单: each group send's customers
     review: pd.DataFrame = field(default_factory=pd.DataFrame)  # 待主管处理: 建议战败, 疑似成交, 等级待复核, 无效线索
+    coverage: Coverage | None = None  # what the register proves for the audit week
+    decisions: DecisionBook = field(default_factory=DecisionBook)  # 主管确认 in force, and what reading them found
 
 
 @dataclass
@@ -79,12 +83,17 @@ def run(
     template_dirs: Sequence[Path] = (),
     prior: Prior | None = None,
     executor: Executor = INLINE,
+    run_day: dt.date | None = None,
+    decision_files: Sequence[Path] = (),
 ) -> WeeklyResult:
     """Read the registers and apply the rules for the plan week; the team's template folders come first.
 
     The sheets are read, and last week is audited while this week's actions are planned, in
     ``executor`` (see crm_batch.parallel): in this process by default, or in worker processes.
+    ``run_day`` is the real date of the run (today): the audit never judges a day that is not over.
+    ``decision_files`` are earlier reports whose 主管确认 the manager may have filled in.
     """
+    run_day = run_day or today()
     template_dirs = list(dict.fromkeys([*template_dirs, builtin_template_dir()]))
     check_templates(rules, template_dirs)  # a broken template stops the run before any work
     register = read_registers(inputs, rules, reference=week.sunday, progress=progress, executor=executor)
@@ -102,11 +111,16 @@ def run(
     if progress:
         progress("检查流失预警 …")
     prior = prior or Prior()
+    book = read_decisions(decision_files, prior.files)
+    if progress and len(book.read):
+        progress(f"读取主管确认 {len(book.read)} 条 …")
+    book = merge_decisions(prior.decisions, book)
     profiles = profiles.join(churn_flags(register.customers, register.contacts, profiles, week.today, rules,
                                          prior.grades, prior.week))
     profiles = profiles.join(lifecycle(register.customers, profiles, rules))
     dates = parse_special_days(register.customers, week, register.findings)
-    audit_args = (register.customers, register.contacts, register.events, profiles, dates, week, rules, prior.fines)
+    audit_args = (register.customers, register.contacts, register.events, profiles, dates, week, rules, prior.fines,
+                  run_day, book.table)
     audit = submit(executor, audit_week, *audit_args)
     if progress:
         progress("安排本周行动 …")
@@ -114,10 +128,12 @@ def run(
                      template_dirs)
     if progress:
         progress("稽核上周：罚款与合规 …")
-    fines, greetings, compliance = outcome(audit, audit_week, *audit_args)
+    fines, greetings, compliance, coverage = outcome(audit, audit_week, *audit_args)
+    book = settle_decisions(book, fines, prior.fines, prior.rerun)
     return WeeklyResult(week, rules, register, inputs, profiles, plan.actions, dates, fines, greetings, compliance,
                         kpis(register.customers, profiles, rules, prior.grades), prior,
-                        waiting=plan.waiting, recipients=plan.recipients, review=plan.review)
+                        waiting=plan.waiting, recipients=plan.recipients, review=plan.review,
+                        coverage=coverage, decisions=book)
 
 
 def plan_week(customers: pd.DataFrame, contacts: pd.DataFrame, events: pd.DataFrame, profiles: pd.DataFrame,
@@ -145,12 +161,18 @@ def plan_week(customers: pd.DataFrame, contacts: pd.DataFrame, events: pd.DataFr
 
 
 def audit_week(customers: pd.DataFrame, contacts: pd.DataFrame, events: pd.DataFrame, profiles: pd.DataFrame,
-               dates: dict[str, pd.DataFrame], week: PlanWeek, rules: Rules,
-               charged: pd.DataFrame | None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """The audit week: (fines, greeting checks, 合规汇总). Needs the profiles, not this week's actions."""
-    fines, greetings = assess_fines(customers, contacts, events, profiles, dates, week, rules, charged)
-    compliance = compliance_summary(customers, contacts, profiles, fines, greetings, week, rules)
-    return fines, greetings, compliance
+               dates: dict[str, pd.DataFrame], week: PlanWeek, rules: Rules, charged: pd.DataFrame | None,
+               run_day: dt.date, decided: pd.DataFrame | None = None,
+               ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, Coverage]:
+    """The audit week: (fines, greeting checks, 合规汇总, coverage). Needs the profiles, not this week's actions.
+
+    ``run_day`` is the run's real date; ``decided`` the manager's decisions (code, decision, note).
+    """
+    coverage = measure_coverage(contacts, week, rules, run_day)
+    fines, greetings = assess_fines(customers, contacts, events, profiles, dates, week, rules, charged, coverage,
+                                    decided)
+    compliance = compliance_summary(customers, contacts, profiles, fines, greetings, week, rules, coverage)
+    return fines, greetings, compliance, coverage
 
 
 def drafts(items: pd.DataFrame, customers: pd.DataFrame, talk: pd.DataFrame, agreed: pd.Series, rules: Rules,
@@ -226,8 +248,10 @@ def today() -> dt.date:
 
 
 def snapshot(result: WeeklyResult) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """What history keeps of a week: grades and flags per customer, and the fines with their keys."""
+    """What history keeps of a week: grades and flags per customer, and the fines with their keys and status
+    (the manager's decisions are kept apart, by 罚款编号: ``result.decisions.table``)."""
     customers = result.register.customers
     grades = customers[["customer_id", "agent"]].join(result.profiles[["grade", "lifecycle", "alerts", "risk"]])
-    fines = result.fines.assign(customer_id=customers["customer_id"].reindex(result.fines["cust"]).to_numpy())
+    fines = result.fines.assign(customer_id=customers["customer_id"].reindex(result.fines["cust"]).to_numpy(),
+                                amount=result.fines["suggested"].where(result.fines["status"] == CHARGED))
     return grades, fines

@@ -43,13 +43,25 @@ def publish(result: WeeklyResult, out_dir: Path, *, history: History | None, per
     undone = "历史记录没有保存（本周的等级和罚款下次无法核对，重新运行即可）"
     try:
         if history is not None:
-            published.history_saved = history.save(result.week.label, *pipeline.snapshot(result))
+            # The report just written carries every decision in force: no need to read it back unless edited.
+            files = {**result.decisions.files, **_stat_of(published.report)}
+            published.history_saved = history.save(result.week.label, *pipeline.snapshot(result),
+                                                   decisions=result.decisions.table, files=files)
         if per_agent:
             undone = "经纪人工作簿没有全部生成（重新运行即可）"
             _agent_books(result, out_dir / AGENT_FOLDER, published)
     except KeyboardInterrupt:
         published.interrupted = undone
     return published
+
+
+def _stat_of(path: Path) -> dict[str, tuple[int, int]]:
+    """A file's (size, modification time) by its full path, as decisions.read_decisions compares them."""
+    try:
+        info = path.stat()
+    except OSError:
+        return {}
+    return {str(path.resolve()): (info.st_size, info.st_mtime_ns)}
 
 
 def _agent_books(result: WeeklyResult, folder: Path, published: Published) -> None:

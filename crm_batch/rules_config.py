@@ -21,9 +21,9 @@ from crm_batch.vocabulary import LEVELS
 
 BASE_PRESET = "real_estate"
 PRESETS = ("real_estate", "auto_dealer")
-# Tables whose keys the team chooses (the reason text of a look-alike header, an agent's name).
+# Tables whose keys the team chooses (the reason text of a look-alike header, an agent's or a holiday's name).
 OPEN_TABLES = frozenset({"headers_ignore", "cadence.interval_days", "calendar.holidays", "actions.capacity_by_agent",
-                         "actions.topics"})
+                         "actions.topics", "penalties.greeting_windows"})
 # The value type of an open table that is empty in the preset.
 OPEN_TABLE_VALUES = {"actions.capacity_by_agent": 0}
 
@@ -134,7 +134,9 @@ def _validate(override: Mapping[str, Any], schema: Mapping[str, Any], path: str,
         dotted = f"{prefix}{key}"
         if prefix.rstrip(".") in OPEN_TABLES:
             like = next(iter(schema.values()), OPEN_TABLE_VALUES.get(prefix.rstrip("."), []))
-            if isinstance(like, list):
+            if isinstance(like, list) and like and isinstance(like[0], int):
+                _check_day_pair(value, path, dotted)
+            elif isinstance(like, list):
                 _check_word_list(value, path, dotted)
             elif not _same_type(value, like):
                 raise RulesInvalid(path, dotted, f"应为{_type_name(like)}，实际是{_type_name(value)}")
@@ -160,6 +162,12 @@ def _validate(override: Mapping[str, Any], schema: Mapping[str, Any], path: str,
 def _check_word_list(value: Any, path: str, dotted: str) -> None:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise RulesInvalid(path, dotted, "应为文字列表，例如 [\"写法一\", \"写法二\"]")
+
+
+def _check_day_pair(value: Any, path: str, dotted: str) -> None:
+    if not (isinstance(value, list) and len(value) == 2
+            and all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in value)):
+        raise RulesInvalid(path, dotted, "应为 [提前几天, 之后几天]，两个不小于 0 的整数，例如 [1, 6]")
 
 
 def _merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
@@ -191,6 +199,7 @@ def _check_values(data: Mapping[str, Any], path: str) -> None:
     if missing:
         raise RulesInvalid(path, "cadence.interval_days", f"缺少等级 {'、'.join(missing)} 的联系间隔")
     _check_rule_values(data, path)
+    _check_penalty_values(data, path)
     from crm_batch.almanac import check_holiday
 
     for name, spec in data["calendar"]["holidays"].items():
@@ -242,3 +251,26 @@ def _check_rule_values(data: Mapping[str, Any], path: str) -> None:
     for key, value in days.items():
         if value < 0 or (value == 0 and not key.startswith("actions.maintenance")):
             raise RulesInvalid(path, key, "必须是正数")
+
+
+def _check_penalty_values(data: Mapping[str, Any], path: str) -> None:
+    """The audit's methods, stages and windows name things that exist; its thresholds are in range."""
+    cfg, methods, stages = data["penalties"], data["vocab"]["methods"], data["vocab"]["stages"]
+    for key in ("greeting_methods", "greeting_evidence_methods", "monthly_call_methods", "outreach_methods"):
+        _check_subset(cfg[key], methods, path, f"penalties.{key}", "跟进方式")
+    for key in ("greeting_stages", "appreciation_stages", "event_stages", "monthly_call_stages"):
+        _check_subset(cfg[key], stages, path, f"penalties.{key}", "客户类型")
+    from crm_batch.almanac import SOLAR_TERMS
+
+    occasions = [*data["calendar"]["holidays"], *SOLAR_TERMS, "生日"]
+    unknown = [name for name in cfg["greeting_windows"] if name not in occasions]
+    if unknown:
+        raise RulesInvalid(path, f"penalties.greeting_windows.{unknown[0]}",
+                           "不是 [calendar.holidays] 里的节日、二十四节气或“生日”")
+    if not 0 <= cfg["greeting_evidence_share"] <= 1:
+        raise RulesInvalid(path, "penalties.greeting_evidence_share", "比例应在 0 到 1 之间，如 0.01")
+    for key in ("greeting_tolerance_days", "greeting_rise_min_occasions", "fake_lookback_days"):
+        if cfg[key] < 0:
+            raise RulesInvalid(path, f"penalties.{key}", "不能是负数")
+    if cfg["greeting_rise_factor"] < 1:
+        raise RulesInvalid(path, "penalties.greeting_rise_factor", "应不小于 1（平时的几倍）")

@@ -178,14 +178,16 @@ def test_birthdays_land_in_the_calendar_and_bad_ones_in_the_problems(tmp_path):
     assert bad[0]["问题"] == "生日无法识别为公历或农历日期"
 
 
-def fine_rows(book) -> list[dict]:
+def fine_rows(book, status: str | None = "罚款") -> list[dict]:
     header, *body = book["罚款明细"].iter_rows(values_only=True)
-    return [dict(zip(header, r, strict=True)) for r in body]
+    rows = [dict(zip(header, r, strict=True)) for r in body]
+    return [r for r in rows if status is None or r["状态"] == status]
 
 
 def test_fines_across_two_weeks_double_repeat_offences_and_never_charge_twice(tmp_path):
-    # 王建国 (成交) and 陈静 (意向) with 李娜. Week 2026-W41's audit (09-28 … 10-04) holds 国庆 and a fake
-    # follow-up; W42's audit (10-05 … 10-11) holds 寒露 and a second fake.
+    # 王建国 (成交) and 陈静 (意向) with 李娜. Week 2026-W41's audit (09-28 … 10-04) holds a fake follow-up and
+    # September's end, before the log began; W42's audit (10-05 … 10-11) closes 国庆 (10-01 … 10-07) and
+    # 寒露 (10-07 … 10-09), and holds a second fake.
     register = write_xlsx(tmp_path / "客户.xlsx", {
         "客户": [["客户编号", "客户姓名", "联系电话", "经纪人", "客户类型", "登记日期"],
                  ["K1", "王建国", "13812345678", "李娜", "成交", "2026-01-05"],
@@ -195,30 +197,37 @@ def test_fines_across_two_weeks_double_repeat_offences_and_never_charge_twice(tm
                  ["K1", "2026-10-01 09:00", "短信", "国庆快乐", None],
                  ["K2", "2026-10-01 09:05", "短信", "国庆快乐", None],
                  ["K2", "2026-10-07 15:00", "电话", "约了周末看房", "核查不属实"],
-                 ["K1", "2026-10-08 09:00", "微信", "寒露问候", None]],
+                 ["K1", "2026-10-08 09:00", "微信", "寒露问候", None],
+                 ["K1", "2026-10-12 09:00", "电话", "回访", None]],
     })
     out = tmp_path / "out"
 
-    def week(day: str) -> list[dict]:
+    def week(day: str) -> openpyxl.Workbook:
         assert main([str(register), "--out", str(out), "--week", day], base_dir=tmp_path) == 0
         label = "2026-W41" if day == "2026-10-05" else "2026-W42"
-        return fine_rows(openpyxl.load_workbook(out / f"客户维护周报_{label}.xlsx"))
+        return openpyxl.load_workbook(out / f"客户维护周报_{label}.xlsx")
 
-    first = week("2026-10-05")
+    first = fine_rows(week("2026-10-05"))
     assert [(f["客户编号"], f["规则"], f["金额"], f["第几次"]) for f in first] == [("K2", "虚假跟进", 100, 1)]
-    assert week("2026-10-05") == first, "re-running a week charges the same fines, once"
-    second = week("2026-10-12")
-    # 陈静 was not greeted on 寒露 (10-08): 10; the second fake of 李娜's counts the first week's: 200.
+    # September's call cannot be judged: the log begins on 09-29. Listed, without an amount.
+    checks = fine_rows(openpyxl.load_workbook(out / "客户维护周报_2026-W41.xlsx"), "待核实")
+    assert [(f["客户编号"], f["规则"], f["金额"]) for f in checks] == [("K2", "每月电话不足", None)]
+    assert fine_rows(week("2026-10-05")) == first, "re-running a week charges the same fines, once"
+    book = week("2026-10-12")
+    second = fine_rows(book)
+    # 陈静's only contact in 寒露's window is the call marked false: 10. Her second fake counts the first
+    # week's: 200. Both were greeted in the Golden Week. 第几次 only for the fakes.
     assert sorted((f["客户编号"], f["规则"], f["金额"], f["第几次"]) for f in second) == [
-        ("K2", "漏发问候", 10, 1), ("K2", "虚假跟进", 200, 2)]
-    book = openpyxl.load_workbook(out / "客户维护周报_2026-W42.xlsx")
+        ("K2", "漏发问候", 10, None), ("K2", "虚假跟进", 200, 2)]
     header, *body = book["合规汇总"].iter_rows(values_only=True)
-    totals = dict(zip(header, body[-1], strict=True))
-    assert totals["经纪人"] == "合计" and totals["罚款金额"] == sum(f["金额"] for f in second) == 210
+    totals = next(dict(zip(header, r, strict=True)) for r in body if r[0] == "合计")
+    assert totals["建议金额"] == sum(f["金额"] for f in second) == 210 and totals["确认金额"] == 0
     assert totals["罚款笔数"] == 2
     assert (out / "客户维护历史.sqlite").exists()
     overview = overview_values(book)
     assert overview["与上次相比的等级变化"].endswith("（上次：2026-W41）")
+    assert overview["稽核天数"] == "2026-10-05 至 2026-10-11，7 天（整周）"
+    assert overview["罚款合计（稽核周）"] == "建议 2 笔 ¥210；已确认 0 笔 ¥0，免罚 0 笔，未确认 2 笔"
 
 
 def test_check_mode_keeps_no_history(office_register, tmp_path):

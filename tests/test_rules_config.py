@@ -99,6 +99,12 @@ def test_a_team_sets_each_agents_daily_capacity(tmp_path):
     assert rules["actions"]["capacity"] == 30
 
 
+def test_a_team_sets_an_occasions_greeting_window(tmp_path):
+    rules = load_rules(rules_file=write(tmp_path, '[penalties.greeting_windows]\n"中秋" = [2, 1]\n"冬至" = [0, 0]\n'))
+    windows = rules["penalties"]["greeting_windows"]
+    assert windows["中秋"] == [2, 1] and windows["冬至"] == [0, 0] and windows["国庆"] == [0, 6]
+
+
 @pytest.mark.parametrize(
     ("text", "key", "words"),
     [
@@ -107,10 +113,18 @@ def test_a_team_sets_each_agents_daily_capacity(tmp_path):
         ('[actions.capacity_by_agent]\n"王红" = 0\n', "actions.capacity_by_agent.王红", "正整数"),
         ('[actions]\nworkdays = ["周一", "星期二"]\n', "actions.workdays", "星期二"),
         ('[churn]\nnote_flags = ["未回笼", "迟到"]\n', "churn.note_flags", "迟到"),
+        ('[penalties.greeting_windows]\n"国庆" = [0]\n', "penalties.greeting_windows.国庆", "[提前几天, 之后几天]"),
+        ('[penalties.greeting_windows]\n"国庆" = [-1, 6]\n', "penalties.greeting_windows.国庆", "不小于 0"),
+        ('[penalties.greeting_windows]\n"国亲" = [0, 6]\n', "penalties.greeting_windows.国亲", "不是"),
+        ('[penalties]\ngreeting_evidence_share = 5\n', "penalties.greeting_evidence_share", "0 到 1"),
+        ('[penalties]\ngreeting_rise_factor = 0.5\n', "penalties.greeting_rise_factor", "不小于 1"),
+        ('[penalties]\nmonthly_call_methods = ["电话", "飞鸽"]\n', "penalties.monthly_call_methods", "飞鸽"),
+        ('[penalties]\nmonthly_call_messages_count = "是"\n', "penalties.monthly_call_messages_count", "是/否"),
     ],
-    ids=["capacity-not-a-number", "zero-capacity", "zero-agent-capacity", "unknown-weekday", "unknown-flag"],
+    ids=["capacity-not-a-number", "zero-capacity", "zero-agent-capacity", "unknown-weekday", "unknown-flag",
+         "one-number", "negative", "unknown-occasion", "share", "factor", "method", "not-a-bool"],
 )
-def test_plan_settings_are_checked(tmp_path, text, key, words):
+def test_plan_and_audit_settings_are_checked(tmp_path, text, key, words):
     with pytest.raises(RulesInvalid) as caught:
         load_rules(rules_file=write(tmp_path, text))
     assert key in str(caught.value) and words in str(caught.value)

@@ -84,9 +84,12 @@ def test_overview_has_charts_and_links_to_every_sheet(book):
 def test_compliance_has_a_totals_row_equal_to_the_fines(book):
     ws = book["合规汇总"]
     rows = list(ws.iter_rows(values_only=True))
-    totals = dict(zip(rows[0], rows[-1], strict=True))
-    fines = [r[header(book["罚款明细"]).index("金额")] for r in book["罚款明细"].iter_rows(min_row=2, values_only=True)]
-    assert totals["经纪人"] == "合计" and totals["罚款金额"] == pytest.approx(sum(fines))
+    totals = next(dict(zip(rows[0], r, strict=True)) for r in rows[1:] if r[0] == "合计")
+    fines = [dict(zip(header(book["罚款明细"]), r, strict=True))
+             for r in book["罚款明细"].iter_rows(min_row=2, values_only=True)]
+    charged = [f["金额"] for f in fines if f["状态"] == "罚款"]
+    assert charged and totals["建议金额"] == pytest.approx(sum(charged))
+    assert totals["罚款笔数"] == len(charged) and totals["待核实"] == len(fines) - len(charged)
 
 
 def test_no_cell_is_a_formula(run):

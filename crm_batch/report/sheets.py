@@ -16,9 +16,12 @@ from crm_batch import almanac
 from crm_batch.calendar import WEEKDAYS
 from crm_batch.messages import company_name
 from crm_batch.pipeline import WeeklyResult
-from crm_batch.report.workbook import Block, Chart, Column, Table, display_width
+from crm_batch.report.audit import audit_rows, coverage_blocks, decision_blocks
+from crm_batch.report.workbook import Block, Chart, Column, Table
 from crm_batch.rules.completeness import NOT_ASSESSED
 from crm_batch.rules.compliance import TOTAL
+from crm_batch.rules.coverage import GREETINGS
+from crm_batch.rules.penalties import CHARGED, CONFIRMED, DECISIONS, PENDING, TO_CHECK, WAIVED
 from crm_batch.rules.schedule import capacities
 from crm_batch.rules_config import Rules
 from crm_batch.vocabulary import LEVELS
@@ -168,88 +171,6 @@ ACTION_COLUMNS = [
 ]
 
 
-# Where a long text breaks best: after Chinese punctuation, else after a space.
-_BREAKS = "；。！？，、）)】,;"
-
-
-def _width(ch: str) -> int:
-    """A CJK character is as wide as two Latin ones (as display_width counts)."""
-    return 2 if "\u2e80" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef" else 1
-
-
-def _break_at(line: str) -> int:
-    """Where to end a full line: after the last punctuation (or space) in its second half, else at its end."""
-    for marks in (_BREAKS, " "):
-        at = max((i for i, c in enumerate(line) if c in marks), default=-1)
-        if at >= len(line) // 2:
-            return at + 1
-    return len(line)
-
-
-def _fold_one(text: str, limit: int) -> str:
-    """One text in lines of at most ``limit`` display units, broken after punctuation where it can be."""
-    lines, line, width = [], "", 0
-    for ch in text:
-        if ch == "\n":
-            lines.append(line)
-            line, width = "", 0
-            continue
-        size = _width(ch)
-        if width + size > limit:
-            keep = _break_at(line)
-            lines.append(line[:keep])
-            line = line[keep:].lstrip(" ")
-            width = sum(map(_width, line))
-        line += ch
-        width += size
-    lines.append(line)
-    return "\n".join(lines)
-
-
-def fold(texts: pd.Series, width: float) -> pd.Series:
-    """Texts broken into lines that fit a wrap column ``width`` wide: the writer sizes rows by line breaks.
-
-    Each distinct text is folded once (reasons repeat across customers).
-    """
-    limit = max(int(width) - 2, 8)
-    text = texts.astype("string")
-    long = text.notna() & (display_width(text) > limit)
-    if not long.any():
-        return text
-    codes, uniques = pd.factorize(text[long])
-    folded = np.array([_fold_one(u, limit) for u in uniques], dtype=object)
-    return text.mask(long, pd.Series(folded[codes], index=text[long].index, dtype="string"))
-
-
-def fit_rows(frame: pd.DataFrame, columns: list[Column], one_line: tuple[str, ...] = ("draft",)) -> pd.DataFrame:
-    """Wrap columns folded to their width, so each printed row is as tall as its longest text.
-
-    A draft stays on one line (a copied cell that holds line breaks is pasted in quotes): the first
-    folded column carries the extra breaks its wrapped height needs.
-    """
-    wraps = [c for c in columns if c.kind == "wrap" and c.key in frame and c.width]
-    if not wraps or frame.empty:
-        return frame
-    out = frame.copy()
-    lines = np.ones(len(out), dtype=np.int64)
-    for c in wraps:
-        if c.key in one_line:
-            need = -(-display_width(out[c.key]) // max(int(c.width) - 2, 8))
-            lines = np.maximum(lines, need)
-            continue
-        out[c.key] = fold(out[c.key], c.width)
-        lines = np.maximum(lines, out[c.key].astype("string").str.count("\n").fillna(0).to_numpy(dtype=np.int64) + 1)
-    # A line of Chinese text is taller than the writer's line height: a spare line every three.
-    lines = lines + lines // 3
-    carrier = next((c.key for c in wraps if c.key not in one_line), None)
-    if carrier is not None:
-        text = out[carrier].astype("string").fillna("")
-        have = text.str.count("\n").to_numpy(dtype=np.int64) + 1
-        pad = pd.Series(np.maximum(lines - have, 0), index=out.index)
-        out[carrier] = text + pad.map(lambda n: "\n" * n)
-    return out
-
-
 def _with_people(frame: pd.DataFrame, result: WeeklyResult) -> pd.DataFrame:
     """Rows keyed by ``cust`` with the customer's id, name, phone and grade beside them (blank for a group send)."""
     people = result.register.customers[["customer_id", "name", "phone"]].join(result.profiles[["grade"]])
@@ -265,7 +186,7 @@ def actions_frame(result: WeeklyResult) -> pd.DataFrame:
         group = frame["recipients"].notna()
         frame.loc[group, "name"] = "群发 " + frame.loc[group, "recipients"].astype("Int64").astype("string") + " 位"
     frame = frame.sort_values(["agent", "date", "order"], kind="stable", na_position="last")
-    return fit_rows(frame, ACTION_COLUMNS)
+    return frame
 
 
 WAITING_COLUMNS = [
@@ -287,7 +208,7 @@ def waiting_frame(result: WeeklyResult) -> pd.DataFrame:
     """待安排: what did not fit into an agent's days, the most important first, so nothing is lost."""
     if result.waiting.empty:
         return pd.DataFrame(columns=[c.key for c in WAITING_COLUMNS])
-    return fit_rows(_with_people(result.waiting, result), WAITING_COLUMNS)
+    return _with_people(result.waiting, result)
 
 
 RECIPIENT_COLUMNS = [
@@ -330,26 +251,35 @@ def review_frame(result: WeeklyResult) -> pd.DataFrame:
     frame["grade_written"] = written.reindex(frame["cust"]).to_numpy() if written is not None else pd.NA
     order = {name: i for i, name in enumerate(frame["list"].drop_duplicates())}
     frame["_list"] = frame["list"].map(order)
-    return fit_rows(frame.sort_values(["_list", "agent", "name"], kind="stable").drop(columns="_list"), REVIEW_COLUMNS)
+    return frame.sort_values(["_list", "agent", "name"], kind="stable").drop(columns="_list")
 
 
+# 罚款编号 is the fine's stable code: the manager's 主管确认 and 备注 are read back by it, whatever the rows' order.
 FINE_COLUMNS = [
+    Column("罚款编号", "code", width=13),
     Column("经纪人", "agent"),
     Column("客户编号", "customer_id"),
     Column("客户姓名", "name"),
     Column("规则", "rule", width=14),
     Column("场合/日期", "occasion", width=22),
     Column("缺失内容", "missing", width=14),
+    Column("状态", "status", "center", width=8, colours={PENDING: "#EDEDED"}),
     Column("金额", "amount", "money", width=9),
     Column("第几次", "offence", "int", width=7),
-    Column("判定依据", "reason", width=60),
+    Column("主管确认", "decision", "center", width=10, choices=DECISIONS,
+           colours={CONFIRMED: "#FFC7CE", WAIVED: "#E2EFDA", TO_CHECK: "#FFEB9C"}),
+    Column("备注", "note", width=24),
+    Column("判定依据", "reason", width=70),
 ]
+# Agents see their fines and the manager's decisions; the decisions are the manager's to make.
+AGENT_FINE_COLUMNS = [replace(c, choices=()) for c in FINE_COLUMNS]
 
 
 def fines_frame(result: WeeklyResult) -> pd.DataFrame:
-    """罚款明细: one row per fine, by agent."""
+    """罚款明细: one row per case, the fines the register proves first, then the 待核实 cases; by agent."""
     people = result.register.customers[["customer_id", "name"]]
-    return result.fines.join(people, on="cust").sort_values(["agent", "rule", "when", "name"], kind="stable")
+    frame = result.fines.join(people, on="cust").assign(_pending=result.fines["status"].ne(CHARGED))
+    return frame.sort_values(["_pending", "agent", "rule", "when", "name"], kind="stable").drop(columns="_pending")
 
 
 def compliance_columns(result: WeeklyResult) -> list[Column]:
@@ -371,7 +301,10 @@ def compliance_columns(result: WeeklyResult) -> list[Column]:
         Column("疑似复制粘贴", "pasted", "int", width=11),
         Column("疑似虚假跟进", "suspect", "int", width=11),
         Column("罚款笔数", "fine_count", "int", width=9),
-        Column("罚款金额", "fine_total", "money", width=10),
+        Column("建议金额", "fine_total", "money", width=10),
+        Column("确认金额", "confirmed_total", "money", width=10),
+        Column("免罚笔数", "waived", "int", width=9),
+        Column("待核实", "pending", "int", width=8),
     ]
 
 
@@ -423,6 +356,7 @@ def overview_frame(result: WeeklyResult) -> pd.DataFrame:
         *[("！缺少必要的列", sentence) for sentence in register.missing],
         ("计划周", result.week.describe()),
         ("稽核周", result.week.audit.describe()),
+        *audit_rows(result),
         ("规则", f"{result.rules.preset_label}（{'；'.join(result.rules.sources)}）"),
         ("读取的文件", "、".join(register.files)),
         ("读取的数据行", register.rows_read),
@@ -475,19 +409,24 @@ def _share(part: int, whole: int) -> str:
 
 def _kpi_rows(result: WeeklyResult) -> list[tuple[str, str]]:
     k, total = result.kpis, result.compliance.iloc[-1]
-    fines = result.fines
     moves = "、".join(f"{name} {n}" for name, n in k["moves"].items())
     rows = [
         ("等级漏斗", " · ".join(f"{level} {n}" for level, n in k["funnel"].items())),
         ("联系频率达标率（稽核周末）", _share(int(total["kept"]), int(total["judged"]))),
-        ("问候完成率（稽核周）", _share(int(total["greet_sent"]), int(total["greet_required"]))),
-        ("罚款（稽核周）", f"{len(fines)} 笔，合计 ¥{fines['amount'].sum():,.0f}"),
+        ("问候完成率（稽核周）", _greeting_share(result)),
         ("流失率（成交/业主中已流失）", _share(k["lost_buyers"], k["buyers"])),
         ("复购率（成交/业主中有再购记录）", _share(k["repurchased"], k["buyers"])),
         ("转介绍（来访+办卡）", str(k["referrals"])),
     ]
     since = f"{moves}（上次：{result.prior.week}）" if result.prior.week else "没有以前的记录，下周起显示"
     return [*rows, ("与上次相比的等级变化", since)]
+
+
+def _greeting_share(result: WeeklyResult) -> str:
+    total = result.compliance.iloc[-1]
+    if result.coverage is not None and not result.coverage.of(GREETINGS).auditable:
+        return "无法稽核（见上面的“稽核·问候”）"
+    return _share(int(total["greet_sent"]), int(total["greet_required"]))
 
 
 def _risk_counts(risk: pd.Series) -> str:
@@ -517,7 +456,7 @@ SHEET_GUIDE = {
     "客户分级": "每位客户的阶段、计算等级与登记等级、生命周期、预警",
     "资料完整性": "客户资料是否按阶段填写完整，缺什么",
     "流失预警": "有流失风险的客户、风险高低和建议动作",
-    "罚款明细": "稽核周的每一笔罚款和依据",
+    "罚款明细": "稽核周的每一笔罚款和依据，主管在这里确认或免罚",
     "合规汇总": "每位经纪人的合规情况和罚款合计",
     "生日台历": "本月和下月的客户生日",
     "数据问题": "登记表里需要改正的地方",
@@ -530,7 +469,7 @@ def overview_blocks(result: WeeklyResult) -> list[Block]:
     funnel = pd.DataFrame({"等级": list(result.kpis["funnel"]), "客户数": list(result.kpis["funnel"].values())})
     agents = result.compliance[result.compliance["agent"] != TOTAL]
     rates = agents[["agent", "pass_rate", "kept_rate"]]
-    fines = agents[["agent", "fine_total"]]
+    fines = agents[["agent", "fine_total", "confirmed_total"]]
     blocks = [
         Block("目录", [Column("工作表", "sheet", "link"), Column("内容", "what")],
               pd.DataFrame({"sheet": list(SHEET_GUIDE), "what": list(SHEET_GUIDE.values())})),
@@ -539,8 +478,10 @@ def overview_blocks(result: WeeklyResult) -> list[Block]:
         Block("各经纪人达标率", [Column("经纪人", "agent"), Column("资料达标率", "pass_rate", "percent"),
                                 Column("联系频率达标率", "kept_rate", "percent")], rates,
               Chart("各经纪人资料与联系频率达标率", "bar")),
-        Block("各经纪人罚款（稽核周）", [Column("经纪人", "agent"), Column("罚款金额", "fine_total", "money")], fines,
-              Chart("各经纪人罚款金额", "bar", "元")),
+        Block("各经纪人罚款（稽核周）", [Column("经纪人", "agent"), Column("建议金额", "fine_total", "money"),
+                                      Column("确认金额", "confirmed_total", "money")], fines,
+              Chart("各经纪人罚款金额（建议/确认）", "bar", "元")),
+        *decision_blocks(result),
         Block("各经纪人本周工作量", LOAD_COLUMNS, load_frame(result)),
         Block("各经纪人流失预警", [Column("经纪人", "agent"), *[Column(r, r, "int") for r in LEVELS]],
               churn_by_agent(result)),
@@ -585,14 +526,17 @@ def churn_by_agent(result: WeeklyResult) -> pd.DataFrame:
 def fines_by_week(result: WeeklyResult) -> pd.DataFrame:
     """Fines charged per plan week: history's earlier weeks and this one."""
     earlier = result.prior.fines
-    this = pd.DataFrame({"week": [result.week.label], "amount": [float(result.fines["amount"].sum())]})
+    this = pd.DataFrame({"week": [result.week.label], "amount": [float(result.fines["suggested"].sum())]})
     if not len(earlier) or "amount" not in earlier:
         return this
-    past = earlier[earlier["week"] < result.week.label].groupby("week", as_index=False)["amount"].sum()
+    status = earlier["status"] if "status" in earlier else pd.Series(pd.NA, index=earlier.index)
+    charged = earlier[status.astype("string").fillna(CHARGED).eq(CHARGED)]
+    past = charged[charged["week"] < result.week.label].groupby("week", as_index=False)["amount"].sum()
     return pd.concat([past, this], ignore_index=True)
 
 
-OVERVIEW_COLUMNS = [Column("项目", "项目", width=24), Column("内容", "内容", "wrap", width=56)]
+# 内容 wraps: the audit paragraph puts its measured facts on lines of their own.
+OVERVIEW_COLUMNS = [Column("项目", "项目", width=24), Column("内容", "内容", "wrap", width=90)]
 
 
 def weekly_tables(result: WeeklyResult) -> list[Table]:
@@ -602,7 +546,7 @@ def weekly_tables(result: WeeklyResult) -> list[Table]:
     if result.rules["report"]["mask_phones_in_report"]:
         actions = mask_phones(actions)
     return [
-        Table("总览", OVERVIEW_COLUMNS, fit_rows(overview_frame(result), OVERVIEW_COLUMNS), autofilter=False,
+        Table("总览", OVERVIEW_COLUMNS, overview_frame(result), autofilter=False,
               blocks=overview_blocks(result)),
         Table("本周行动", _styled(ACTION_COLUMNS, result), actions, note="本周没有需要安排的行动。"),
         Table("待安排", _styled(WAITING_COLUMNS, result), waiting_frame(result), note="本周的行动都排进去了。"),
@@ -613,7 +557,8 @@ def weekly_tables(result: WeeklyResult) -> list[Table]:
               note=NOT_ASSESSED + "：登记表里只有姓名、电话、经纪人和等级，没有年龄、职业、来源等资料列。"),
         Table("流失预警", _styled(CHURN_COLUMNS, result), churn_frame(result), note="本周没有需要预警的客户。"),
         Table("罚款明细", FINE_COLUMNS, fines_frame(result), note="稽核周没有罚款。"),
-        Table("合规汇总", compliance_columns(result), result.compliance, total_row=True),
+        Table("合规汇总", compliance_columns(result), result.compliance, total_row=True,
+              blocks=coverage_blocks(result)),
         Table("生日台历", CALENDAR_COLUMNS, birthday_calendar_frame(result),
               note="登记表没有生日列，无法排生日台历；在登记表里加一列“生日”（公历或农历都可以）即可。"),
         Table("数据问题", PROBLEM_COLUMNS, register.findings.frame(), note="没有发现数据问题。"),
@@ -654,7 +599,8 @@ def agent_workbooks(result: WeeklyResult) -> dict[str, list[Table]]:
             Table("客户名单", CUSTOMER_LIST_COLUMNS, people[people["agent"] == agent].sort_values("name")),
             Table("流失预警", _styled(CHURN_COLUMNS, result), churn[churn["agent"] == agent],
                   note="你的客户本周没有流失预警。"),
-            Table("罚款明细", FINE_COLUMNS, fines[fines["agent"] == agent], note="稽核周你没有罚款。"),
+            Table("罚款明细", AGENT_FINE_COLUMNS, fines[(fines["agent"] == agent) & (fines["status"] == CHARGED)],
+                  note="稽核周你没有罚款。"),
             Table("数据问题", PROBLEM_COLUMNS, problems[problems["agent"] == agent],
                   note="你的客户没有数据问题。"),
         ]

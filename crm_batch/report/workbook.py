@@ -54,6 +54,7 @@ class Column:
     kind: str = "text"
     width: float | None = None
     colours: Mapping[str, str] | None = None  # cell value → fill colour (grades, risk levels)
+    choices: tuple[str, ...] = ()  # a drop-down list on the column's rows (主管确认): blank, or one of these
 
 
 @dataclass(frozen=True)
@@ -229,10 +230,24 @@ def _values_of(frame: pd.DataFrame, column: Column) -> pd.Series:
 
 
 def _line_counts(columns: list[Column], frame: pd.DataFrame) -> np.ndarray:
-    """Lines in each row's tallest cell of a wrap column: such rows are made taller."""
+    """Lines in each row's tallest cell of a wrap column, as Excel wraps it: every written line takes
+    as many lines as its width needs in the column, and a row of them is made that tall. The text
+    itself is left as it is (a copied cell with line breaks of ours would paste in quotes)."""
     lines = np.ones(len(frame), dtype=np.int64)
-    for key in [c.key for c in columns if c.kind == "wrap" and c.key in frame]:
-        count = frame[key].astype("string").str.count("\n").fillna(0).to_numpy(dtype=np.int64) + 1
+    for column in [c for c in columns if c.kind == "wrap" and c.key in frame]:
+        text = pa.array(frame[column.key].astype("string").array, type=pa.large_string()).fill_null("")
+        parts = pc.split_pattern(text, "\n")
+        if column.width:
+            room = max(column.width - 2, 4)
+            widths = display_width(pd.Series(pc.list_flatten(parts).to_pandas(), dtype="string"))
+            folded = np.maximum(1, -(-widths // room))
+            # Each cell's lines: its parts' folded counts, summed along the list offsets.
+            ends = np.cumsum(np.r_[0, folded])[pc.list_value_length(parts).to_numpy(zero_copy_only=False).cumsum()]
+            starts = np.r_[0, ends[:-1]]
+            count = ends - starts
+            count = count + count // 3  # Chinese lines stand taller than the row height counts them
+        else:
+            count = pc.list_value_length(parts).to_numpy(zero_copy_only=False)
         lines = np.maximum(lines, count)
     return lines
 
@@ -453,6 +468,7 @@ def _write_table(book: xlsxwriter.Workbook, formats: _Formats, table: Table,
         sheet.write_string(1, 0, table.note, formats.note)
     if table.total_row and len(frame) > 1:
         sheet.conditional_format(len(frame), 0, len(frame), last_col, {"type": "no_errors", "format": formats.bold})
+    _drop_downs(sheet, table)
     _write_blocks(book, sheet, formats, table)
     if builder is None:
         _write_cells(sheet, formats, table.columns, frame, 0)
@@ -470,6 +486,15 @@ def _write_table(book: xlsxwriter.Workbook, formats: _Formats, table: Table,
     sheet.repeat_rows(0)
     sheet.set_header(f"&L&\"微软雅黑,Bold\"{table.sheet}")
     sheet.set_footer("&C第 &P 页，共 &N 页")
+
+
+def _drop_downs(sheet: xlsxwriter.worksheet.Worksheet, table: Table) -> None:
+    """A drop-down list on the rows of each column with choices; a blank cell stays allowed."""
+    for col, column in enumerate(table.columns):
+        if column.choices and len(table.frame):
+            sheet.data_validation(1, col, len(table.frame), col, {
+                "validate": "list", "source": list(column.choices), "ignore_blank": True,
+                "error_title": column.header, "error_message": "请从下拉列表里选：" + " / ".join(column.choices)})
 
 
 CHART_ROWS = 16  # rows a chart covers at its default size

@@ -15,6 +15,8 @@ import pandas as pd
 
 from crm_batch.calendar import PlanWeek
 from crm_batch.rules import column, date_column
+from crm_batch.rules.coverage import GREETINGS, Coverage
+from crm_batch.rules.penalties import CHARGED, WAIVED
 from crm_batch.rules_config import Rules
 from crm_batch.vocabulary import LOST_STAGE, NO_AGENT, OWNER_STAGES
 
@@ -117,8 +119,14 @@ def _note_quality(audit: pd.DataFrame, rules: Rules) -> pd.DataFrame:
 
 
 def compliance_summary(customers: pd.DataFrame, contacts: pd.DataFrame, profiles: pd.DataFrame,
-                       fines: pd.DataFrame, greetings: pd.DataFrame, week: PlanWeek, rules: Rules) -> pd.DataFrame:
-    """合规汇总: one row per agent and a totals row (经纪人 = 合计)."""
+                       fines: pd.DataFrame, greetings: pd.DataFrame, week: PlanWeek, rules: Rules,
+                       coverage: Coverage | None = None) -> pd.DataFrame:
+    """合规汇总: one row per agent and a totals row (经纪人 = 合计).
+
+    Greetings are counted only where the register can tell (``coverage``); where it cannot record
+    them at all, the column says 无法稽核. Money: 建议金额 (the fines the register proves) beside
+    确认金额 (those the manager confirmed).
+    """
     agent = _agent_of(customers)
     levels = rules.grade_levels
     grades = pd.crosstab(agent, profiles["grade"].astype("string")).reindex(columns=levels, fill_value=0)
@@ -130,9 +138,11 @@ def compliance_summary(customers: pd.DataFrame, contacts: pd.DataFrame, profiles
     kept = _cadence_kept(customers, contacts, profiles, week)
     out["kept"] = kept.fillna(False).astype(bool).groupby(agent).sum()
     out["judged"] = kept.notna().groupby(agent).sum()
-    greet_agent = agent.reindex(greetings["cust"]).to_numpy() if len(greetings) else []
-    out["greet_sent"] = greetings["sent"].groupby(greet_agent).sum() if len(greetings) else 0
-    out["greet_required"] = greetings.groupby(greet_agent).size() if len(greetings) else 0
+    # Greetings count where the register can tell: sent, or a miss it proves (never a 待核实 case).
+    judged = greetings[greetings["judged"]] if "judged" in greetings else greetings
+    greet_agent = agent.reindex(judged["cust"]).to_numpy() if len(judged) else []
+    out["greet_sent"] = judged["sent"].groupby(greet_agent).sum() if len(judged) else 0
+    out["greet_required"] = judged.groupby(greet_agent).size() if len(judged) else 0
     overdue = (profiles["next_due"] < pd.Timestamp(week.monday)) & ~profiles["lifecycle"].eq(LOST_STAGE)
     out["overdue"] = overdue.groupby(agent).sum()
     out["sleeping"] = profiles["lifecycle"].isin(["沉睡", "流失"]).groupby(agent).sum()
@@ -142,10 +152,9 @@ def compliance_summary(customers: pd.DataFrame, contacts: pd.DataFrame, profiles
         out[f"{name}_ok"] = timely[(name, "sum")] if (name, "sum") in timely else 0
         out[f"{name}_n"] = timely[(name, "size")] if (name, "size") in timely else 0
     out = out.join(_note_quality(audit, rules))
-    out["fine_count"] = fines.groupby("agent").size() if len(fines) else 0
-    out["fine_total"] = fines.groupby("agent")["amount"].sum() if len(fines) else 0.0
+    out = out.join(_fine_totals(fines))
     out = out.fillna(0)
-    counts = [c for c in out.columns if c != "fine_total"]
+    counts = [c for c in out.columns if c not in MONEY]
     out[counts] = out[counts].astype("int64")
     out = out.sort_index()
     out.loc[TOTAL] = out.sum()
@@ -156,7 +165,30 @@ def compliance_summary(customers: pd.DataFrame, contacts: pd.DataFrame, profiles
         n = out[f"{name}_n"]
         out[name] = (out[f"{name}_ok"].astype(str) + "/" + n.astype(str)).where(n > 0, "—")
     out["greetings"] = out["greet_sent"].astype(str) + "/" + out["greet_required"].astype(str)
+    if coverage is not None and not coverage.of(GREETINGS).auditable:
+        out["greetings"], out["greet_rate"] = NOT_AUDITABLE, float("nan")
     return out.rename_axis("agent").reset_index()
+
+
+MONEY = ("fine_total", "confirmed_total")
+NOT_AUDITABLE = "无法稽核"
+
+
+def _fine_totals(fines: pd.DataFrame) -> pd.DataFrame:
+    """Per agent: fines charged (罚款笔数) and their suggested total, the total the manager confirmed,
+    the ones waived, and the cases left 待核实 (no amount)."""
+    columns = ["fine_count", "fine_total", "confirmed_total", "waived", "pending"]
+    if not len(fines):
+        return pd.DataFrame(columns=columns, dtype="float64")
+    charged = fines["status"].eq(CHARGED)
+    by = fines.groupby("agent")
+    return pd.DataFrame({
+        "fine_count": charged.groupby(fines["agent"]).sum(),
+        "fine_total": by["suggested"].sum(),
+        "confirmed_total": by["confirmed"].sum(),
+        "waived": fines["decision"].eq(WAIVED).fillna(False).groupby(fines["agent"]).sum(),
+        "pending": (~charged).groupby(fines["agent"]).sum(),
+    })[columns]
 
 
 def kpis(customers: pd.DataFrame, profiles: pd.DataFrame, rules: Rules, previous: pd.Series | None) -> dict:

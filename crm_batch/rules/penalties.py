@@ -4,21 +4,38 @@ Each rule of SPEC §6 yields one row per customer and occasion, every amount
 and word list from the rules' ``[penalties]`` table:
 
 - 漏发问候: a 成交/业主/意向/来访 customer with no contact (SMS, WeChat, call,
-  visit) on a legal holiday, a solar term or their birthday;
+  visit) in an occasion's window: a holiday's holiday period (国庆 10-01..07,
+  春节 除夕..初七), a solar term or a birthday ± a day;
 - 未邀约答谢活动: a buyer not contacted in the notice days before an
   appreciation event;
 - 未通知营销活动: a 意向/来访 customer not contacted before a major event;
-- 每月电话不足: a 意向/来访 customer without a phone call in a calendar month,
-  assessed once, in the audit week holding the month's last day;
+- 每月电话不足: a 意向/来访 customer with no real contact (a call either way,
+  a visit) in a calendar month, assessed once, in the audit week holding the
+  month's last day;
 - 外拓未回访: a lead not called within the outreach days;
 - 虚假跟进 / 虚假战败: a contact the manager marked false — 100, doubled from
   the agent's second offence on, counting earlier weeks from history.
 
-Every fine has a stable key (rule, 客户编号, occasion) so history can make sure
-it is charged once, however often a week is re-run.
+An occasion is audited in the week its window closes, so a greeting sent on
+its last day is seen. Only customers held to a duty on the day are assessed:
+known by then (registered, or first contacted), in an audited stage (a visitor
+by the log alone from their first visit), not an invalid lead (无效线索), and
+not one who had already said no (建议战败, from the day of that note).
+
+A fine is charged (罚款) only where the register proves the miss
+(``coverage.py``): the duty is one the register evidences and its window lies
+in the days the register covers. Otherwise the case is listed as 待核实,
+without an amount, with the reason. The manager's decisions (主管确认:
+确认 / 免罚 / 待核实) are attached by the fine's code (罚款编号), a hash of its
+stable key (rule, 客户编号, occasion), so they survive re-runs; a fine listed
+in another week is never listed again, and a waived fake record does not
+count as an offence.
 """
 
 from __future__ import annotations
+
+import datetime as dt
+import hashlib
 
 import numpy as np
 import pandas as pd
@@ -26,24 +43,67 @@ import pandas as pd
 from crm_batch import almanac
 from crm_batch.calendar import PlanWeek
 from crm_batch.rules import column, date_column, rows_by_id
+from crm_batch.rules.coverage import (
+    BIRTHDAY,
+    CALLS,
+    GREETINGS,
+    NOTICES,
+    OUTREACH,
+    Coverage,
+    Evidence,
+    audited_occasions,
+    measure_coverage,
+    occasion_window,
+)
+from crm_batch.rules.office_words import latest_notes
 from crm_batch.rules_config import Rules
-from crm_batch.vocabulary import NO_AGENT
+from crm_batch.vocabulary import INVALID_LEAD, NO_AGENT, PROPOSED_LOST
 
-GREETING, APPRECIATION, EVENT, MONTHLY_CALL, OUTREACH, FAKE_FOLLOW_UP, FAKE_LOST = (
+GREETING, APPRECIATION, EVENT, MONTHLY_CALL, OUTREACH_CALL, FAKE_FOLLOW_UP, FAKE_LOST = (
     "漏发问候", "未邀约答谢活动", "未通知营销活动", "每月电话不足", "外拓未回访", "虚假跟进", "虚假战败",
 )
 FAKE_RULES = (FAKE_FOLLOW_UP, FAKE_LOST)
-FINE_COLUMNS = ["cust", "rule", "occasion", "when", "missing", "amount", "reason", "key"]
+# 状态 of a row in 罚款明细: charged because the register proves it, or listed for the manager to check.
+CHARGED, PENDING = "罚款", "待核实"
+# 主管确认: the manager's decision on a row.
+CONFIRMED, WAIVED, TO_CHECK = "确认", "免罚", "待核实"
+DECISIONS = (CONFIRMED, WAIVED, TO_CHECK)
+FINE_COLUMNS = ["cust", "rule", "occasion", "when", "missing", "fine", "proven", "reason", "key"]
+UNKNOWN_SINCE = "没有登记日期，不能确定当时已是客户"
+# 无效线索 were never customers: out of every duty from the start.
+_ALWAYS = pd.Timestamp("1900-01-01")
 
 
-def _fines(cust, rule: str, occasion, when, missing, amount, reason, key) -> pd.DataFrame:
+def fine_codes(keys: pd.Series) -> pd.Series:
+    """罚款编号: a short stable code for each fine key (F + 10 hex digits), written into 罚款明细.
+
+    Excel keeps it as text (it starts with a letter); the manager's decisions are matched by it.
+    """
+    codes = [("F" + hashlib.blake2b(k.encode("utf-8"), digest_size=5).hexdigest().upper()) if isinstance(k, str)
+             else None for k in keys.tolist()]
+    return pd.Series(codes, index=keys.index, dtype="string")
+
+
+def codes_of(fines: pd.DataFrame) -> pd.Series:
+    """The 罚款编号 of fines from history: as stored, or from the key for rows saved before codes were."""
+    stored = fines["code"].astype("string") if "code" in fines else pd.Series(pd.NA, index=fines.index,
+                                                                              dtype="string")
+    missing = stored.isna()
+    if missing.any():
+        stored = stored.copy()
+        stored[missing] = fine_codes(fines.loc[missing, "key"].astype("string"))
+    return stored
+
+
+def _fines(cust, rule: str, occasion, when, missing, fine, reason, key, proven=True) -> pd.DataFrame:
     frame = pd.DataFrame({"cust": np.asarray(cust)})
     for name, value in (("occasion", occasion), ("missing", missing), ("reason", reason), ("key", key)):
         frame[name] = pd.Series(np.asarray(value, dtype=object) if not isinstance(value, str) else value,
                                 index=frame.index, dtype="string")
     frame["rule"] = rule
     frame["when"] = pd.to_datetime(np.asarray(when)) if not isinstance(when, str) else pd.NaT
-    frame["amount"] = float(amount) if np.isscalar(amount) else np.asarray(amount, dtype=float)
+    frame["fine"] = float(fine) if np.isscalar(fine) else np.asarray(fine, dtype=float)
+    frame["proven"] = np.asarray(proven, dtype=bool) if not np.isscalar(proven) else bool(proven)
     return frame[FINE_COLUMNS]
 
 
@@ -57,6 +117,22 @@ def _stack(parts: list[pd.DataFrame]) -> pd.DataFrame:
 
 def _stage_in(profiles: pd.DataFrame, stages: list[str]) -> pd.Series:
     return profiles["stage"].astype("string").isin(stages).fillna(False).astype(bool)
+
+
+def _methods_said(methods: list[str]) -> str:
+    """跟进方式 as a manager says them: 电话、来访或上门拜访."""
+    words = ["上门拜访" if m == "拜访" else m for m in methods]
+    return words[0] if len(words) == 1 else "、".join(words[:-1]) + "或" + words[-1]
+
+
+def _pending_reason(reason: pd.Series, proven: np.ndarray, why: pd.Series | str) -> pd.Series:
+    """A 待核实 row's reason says what is missing and why the register cannot prove it."""
+    return reason.where(proven, reason + "。" + why + "，待核实，不罚款")
+
+
+def _cannot(evidence: Evidence) -> str:
+    """Why a duty is not charged, inside a reason: 问候无法稽核（登记表没有短信/微信问候记录）."""
+    return f"{evidence.duty}无法稽核（{evidence.summary}）"
 
 
 class ContactDays:
@@ -84,11 +160,13 @@ class ContactDays:
         usable = (code >= 0) & stamp.notna().to_numpy()
         return code.astype(np.int64) * DAYS_PER_KEY + number, usable
 
-    def contacted(self, customer_id: pd.Series, day: pd.Series, before: int = 0, after: int = 0) -> np.ndarray:
-        """Whether each (customer, day) has a contact from ``before`` days earlier to ``after`` days later."""
+    def contacted(self, customer_id: pd.Series, day: pd.Series, before: int | np.ndarray = 0,
+                  after: int | np.ndarray = 0) -> np.ndarray:
+        """Whether each (customer, day) has a contact from ``before`` days earlier to ``after`` days later
+        (numbers, or arrays row for row)."""
         wanted, usable = self._keys(customer_id, day)
-        first = np.searchsorted(self._known, wanted - before, side="left")
-        past = np.searchsorted(self._known, wanted + after, side="right")
+        first = np.searchsorted(self._known, wanted - np.asarray(before, dtype=np.int64), side="left")
+        past = np.searchsorted(self._known, wanted + np.asarray(after, dtype=np.int64), side="right")
         return usable & (past > first)
 
 
@@ -96,45 +174,116 @@ class ContactDays:
 DAYS_PER_KEY = 1 << 22
 
 
+def standing(customers: pd.DataFrame, contacts: pd.DataFrame, profiles: pd.DataFrame) -> pd.DataFrame:
+    """Per customer: ``since``, the first day they were held to their stage's duties (NaT: the register
+    does not say), and ``out``, the day they stopped being (无效线索: always; 建议战败: the day of that note).
+
+    Known from the registration date or the first contact, whichever is earlier; a visitor only by
+    the log (no 客户类型 and no 来访次数 written) became one on the first visit.
+    """
+    known = date_column(customers, "registered_at")
+    if len(contacts) and "contact_at" in contacts:
+        dated = contacts[contacts["contact_at"].notna()]
+        first = dated.groupby("customer_id")["contact_at"].min()
+        seen = pd.Series(pd.to_datetime(first.reindex(customers["customer_id"].to_numpy()).to_numpy()),
+                         index=customers.index)
+        known = pd.concat([known, seen], axis=1).min(axis=1)
+        visits = dated[dated["method"].eq("来访").fillna(False)].groupby("customer_id")["contact_at"].min() \
+            if "method" in dated else pd.Series(dtype="datetime64[ns]")
+        visited = pd.Series(pd.to_datetime(visits.reindex(customers["customer_id"].to_numpy()).to_numpy()),
+                            index=customers.index)
+    else:
+        visited = pd.Series(pd.NaT, index=customers.index, dtype="datetime64[ns]")
+    by_log = (profiles["stage"].astype("string").eq("来访").fillna(False)
+              & column(customers, "stage").isna() & column(customers, "visits").isna())
+    since = known.mask(by_log & visited.notna(), pd.concat([known, visited], axis=1).max(axis=1))
+    status = profiles["status"].astype("string") if "status" in profiles else pd.Series(pd.NA, index=profiles.index)
+    notes = latest_notes(customers, contacts)
+    out = pd.Series(pd.NaT, index=customers.index, dtype="datetime64[ns]")
+    out = out.mask(status.eq(PROPOSED_LOST).fillna(False), notes["note_at"].dt.normalize())
+    out = out.mask(status.eq(INVALID_LEAD).fillna(False), _ALWAYS)
+    return pd.DataFrame({"since": pd.to_datetime(since).dt.normalize(), "out": out}, index=customers.index)
+
+
+def _held(people: pd.DataFrame, since_day: pd.Series, out_day: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(held, unknown) per row: held to the duty on ``since_day`` and not out by ``out_day``; unknown
+    when the register does not say since when the customer was one."""
+    since, out = people["since"].to_numpy(), people["out"].to_numpy()
+    staying = ~(out <= out_day.to_numpy())  # NaT compares False: never out
+    return staying & (since <= since_day.to_numpy()), staying & pd.isna(since)
+
+
 def greeting_checks(customers: pd.DataFrame, contacts: pd.DataFrame, profiles: pd.DataFrame,
-                    dates: dict[str, pd.DataFrame], week: PlanWeek, rules: Rules) -> pd.DataFrame:
-    """Every greeting the audit week required of the eligible customers, and whether it was sent."""
+                    dates: dict[str, pd.DataFrame], week: PlanWeek, rules: Rules,
+                    coverage: Coverage | None = None, people: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Every greeting whose window closed in the audit week, for the customers held to it, and whether it was sent.
+
+    Columns: cust, date, occasion, kind, first and last (the window), sent, judged (the register can tell
+    whether it was sent: it was, or the miss is proven) and unknown (since when a customer is unknown).
+    """
     cfg = rules["penalties"]
     audit = week.audit
+    coverage = coverage or measure_coverage(contacts, week, rules, dt.date.today())
+    people = people if people is not None else standing(customers, contacts, profiles)
     eligible = _stage_in(profiles, cfg["greeting_stages"])
     index = profiles.index[eligible.to_numpy()]
+    monday, sunday = pd.Timestamp(audit.monday), pd.Timestamp(audit.sunday)
+    reach = max([cfg["greeting_tolerance_days"], *(a for _, a in cfg["greeting_windows"].values())])
+    days = audited_occasions(audit.monday - dt.timedelta(days=reach), audit.sunday, rules)
+    days = days[days["last"].between(monday, sunday)]
     parts = []
-    days = almanac.occasions(audit.monday, audit.sunday, rules["calendar"]["holidays"], cfg["greeting_solar_terms"])
-    fined = days[(days["kind"] == almanac.SOLAR_TERM) | days["name"].isin(cfg["greeting_holidays"])]
-    for day in fined.itertuples(index=False):  # one or two occasions a week
-        parts.append(pd.DataFrame({"cust": index, "date": day.date, "occasion": day.name, "kind": day.kind}))
+    for day in days.itertuples(index=False):  # one or two occasions a week
+        parts.append(pd.DataFrame({"cust": index, "date": day.date, "occasion": day.name, "kind": day.kind,
+                                   "first": day.first, "last": day.last}))
     if cfg["greeting_birthdays"] and "birthday" in dates:
-        found = almanac.birthday_dates(dates["birthday"][eligible], audit.monday, audit.sunday)
+        before, after = occasion_window(BIRTHDAY, rules)
+        found = almanac.birthday_dates(dates["birthday"][eligible], audit.monday - dt.timedelta(days=after),
+                                       audit.sunday - dt.timedelta(days=after))
         parts.append(pd.DataFrame({"cust": found["row"].to_numpy(), "date": found["date"].to_numpy(),
-                                   "occasion": "生日", "kind": "生日"}))
+                                   "occasion": BIRTHDAY, "kind": BIRTHDAY,
+                                   "first": found["date"].to_numpy() - np.timedelta64(before, "D"),
+                                   "last": found["date"].to_numpy() + np.timedelta64(after, "D")}))
     if not parts:
-        return pd.DataFrame({"cust": [], "date": pd.Series(dtype="datetime64[ns]"), "occasion": [], "kind": [],
-                             "sent": pd.Series(dtype=bool)})
+        stamp = pd.Series(dtype="datetime64[ns]")
+        return pd.DataFrame({"cust": [], "date": stamp, "occasion": [], "kind": [], "first": stamp, "last": stamp,
+                             "sent": pd.Series(dtype=bool), "judged": pd.Series(dtype=bool),
+                             "unknown": pd.Series(dtype=bool)})
     required = pd.concat(parts, ignore_index=True)
+    who = people.reindex(required["cust"]).reset_index(drop=True)
+    held, unknown = _held(who, required["date"], required["date"])
+    required = required[held | unknown].reset_index(drop=True)
+    required["unknown"] = unknown[held | unknown]
     ids = customers["customer_id"].reindex(required["cust"]).reset_index(drop=True)
-    tolerance = cfg["greeting_tolerance_days"]
-    required["sent"] = ContactDays(contacts, cfg["greeting_methods"]).contacted(ids, required["date"],
-                                                                               tolerance, tolerance)
+    before = (required["date"] - required["first"]).dt.days.to_numpy()
+    after = (required["last"] - required["date"]).dt.days.to_numpy()
+    required["sent"] = ContactDays(contacts, cfg["greeting_methods"]).contacted(ids, required["date"], before, after)
+    provable = coverage.of(GREETINGS).auditable & coverage.covers(required["first"], required["last"])
+    required["judged"] = required["sent"] | (provable & ~required["unknown"].to_numpy())
     return required
 
 
-def _greeting_fines(checks: pd.DataFrame, rules: Rules) -> pd.DataFrame:
+def _greeting_fines(checks: pd.DataFrame, coverage: Coverage, rules: Rules) -> pd.DataFrame:
     missed = checks[~checks["sent"]]
     day = missed["date"].dt.strftime("%Y-%m-%d")
     occasion = missed["occasion"].astype("string") + " " + day
-    reason = (missed["occasion"].astype("string") + "（" + day + "）当天没有短信、微信、电话或来访记录")
+    window = missed["first"].dt.strftime("%m-%d") + " 至 " + missed["last"].dt.strftime("%m-%d") + " "
+    # 期间 for a holiday period (国庆 10-01 至 10-07), 前后 for a day ± days (寒露, a birthday).
+    around = np.where((missed["date"] - missed["first"]) == (missed["last"] - missed["date"]), "前后 ", "期间 ")
+    when = pd.Series(np.where(missed["first"] == missed["last"], "当天", around + window), index=missed.index)
+    said = _methods_said(rules["penalties"]["greeting_methods"])
+    reason = missed["occasion"].astype("string") + "（" + day + "）" + when + "没有" + said + "记录"
+    evidence = coverage.of(GREETINGS)
+    covered = coverage.covers(missed["first"], missed["last"])
+    proven = missed["judged"].to_numpy() & ~missed["sent"].to_numpy()
+    why = pd.Series(np.select([np.full(len(missed), not evidence.auditable), missed["unknown"].to_numpy(), ~covered],
+                              [_cannot(evidence), UNKNOWN_SINCE, coverage.gap()], ""), index=missed.index)
     key = missed["occasion"].astype("string") + "|" + day
     return _fines(missed["cust"], GREETING, occasion, missed["date"], missed["occasion"].astype("string") + "问候",
-                  rules["penalties"]["greeting_fine"], reason, key)
+                  rules["penalties"]["greeting_fine"], _pending_reason(reason, proven, why), key, proven)
 
 
 def _event_fines(customers: pd.DataFrame, contacts: pd.DataFrame, events: pd.DataFrame, profiles: pd.DataFrame,
-                 week: PlanWeek, rules: Rules) -> pd.DataFrame:
+                 people: pd.DataFrame, week: PlanWeek, rules: Rules, coverage: Coverage) -> pd.DataFrame:
     """Appreciation events not offered to buyers; major events not notified to prospects."""
     cfg = rules["penalties"]
     if not len(events) or "event_date" not in events:
@@ -148,58 +297,72 @@ def _event_fines(customers: pd.DataFrame, contacts: pd.DataFrame, events: pd.Dat
     appreciation = text.str.contains("|".join(cfg["appreciation_words"]), regex=True) if cfg[
         "appreciation_words"] else pd.Series(False, index=text.index)
     major = text.str.contains("|".join(cfg["event_words"]), regex=True) if cfg["event_words"] else appreciation & False
+    evidence = coverage.of(NOTICES)
     parts = []
     for rule, which, stages, fine, what in (
         (APPRECIATION, appreciation, cfg["appreciation_stages"], cfg["appreciation_fine"], "答谢活动邀约"),
         (EVENT, major & ~appreciation, cfg["event_stages"], cfg["event_fine"], "活动通知"),
     ):
         eligible = profiles.index[_stage_in(profiles, stages).to_numpy()]
-        ids = customers["customer_id"].reindex(eligible).reset_index(drop=True)
         for row in dated[which.to_numpy()].itertuples(index=False):  # a handful of events
+            on = pd.Series(row.event_date, index=range(len(eligible)))
+            held, unknown = _held(people.reindex(eligible).reset_index(drop=True), on, on)
+            cust = eligible[held | unknown]
+            ids = customers["customer_id"].reindex(cust).reset_index(drop=True)
             told = days.contacted(ids, pd.Series(row.event_date, index=ids.index), before=notice)
-            missed = eligible[~told]
+            missed, unknown = cust[~told], unknown[held | unknown][~told]
             name = str(row.event_name) if pd.notna(getattr(row, "event_name", None)) else "公司活动"
             day = row.event_date.strftime("%Y-%m-%d")
             n = len(missed)
-            reason = f"活动“{name}”（{day}）前 {notice} 天内没有联系客户"
+            first = pd.Series(row.event_date - pd.Timedelta(days=notice), index=range(n))
+            covered = coverage.covers(first, pd.Series(row.event_date, index=range(n)))
+            proven = evidence.auditable & covered & ~unknown
+            reason = pd.Series(f"活动“{name}”（{day}）前 {notice} 天内没有联系客户", index=range(n), dtype="string")
+            why = pd.Series(np.select([np.full(n, not evidence.auditable), unknown, ~covered],
+                                      [_cannot(evidence), UNKNOWN_SINCE, coverage.gap()], ""),
+                            index=range(n))
             parts.append(_fines(missed, rule, np.full(n, f"{name} {day}"), np.full(n, row.event_date),
-                                np.full(n, what), fine, np.full(n, reason),
-                                np.full(n, f"{name}|{day}")))
+                                np.full(n, what), fine, _pending_reason(reason, proven, why).to_numpy(),
+                                np.full(n, f"{name}|{day}"), proven))
     return _stack(parts)
 
 
-def _monthly_call_fines(customers: pd.DataFrame, contacts: pd.DataFrame, profiles: pd.DataFrame, week: PlanWeek,
-                        rules: Rules) -> pd.DataFrame:
-    """Prospects without a phone call in the calendar month whose last day falls in the audit week."""
+def _monthly_call_fines(customers: pd.DataFrame, contacts: pd.DataFrame, profiles: pd.DataFrame,
+                        people: pd.DataFrame, week: PlanWeek, rules: Rules, coverage: Coverage) -> pd.DataFrame:
+    """Prospects with no real contact in the calendar month whose last day falls in the audit week."""
     cfg = rules["penalties"]
     audit = week.audit
     month_end = next((d for d in pd.date_range(audit.monday, audit.sunday) if d.is_month_end), None)
     if month_end is None:
         return _none()
     month_start = month_end.replace(day=1)
-    eligible = _stage_in(profiles, cfg["monthly_call_stages"])
-    # A customer is held to the month only if known by its first day: registered, or first contacted, by then.
-    known = date_column(customers, "registered_at")
-    if len(contacts) and "contact_at" in contacts:
-        first = contacts.groupby("customer_id")["contact_at"].min()
-        seen = pd.Series(pd.to_datetime(first.reindex(customers["customer_id"].to_numpy()).to_numpy()),
-                         index=customers.index)
-        known = pd.concat([known, seen], axis=1).min(axis=1)
-    existed = (known.dt.normalize() <= month_start).fillna(False)
-    due = eligible & existed
-    calls = ContactDays(contacts, cfg["monthly_call_methods"]).frame
+    eligible = profiles.index[_stage_in(profiles, cfg["monthly_call_stages"]).to_numpy()]
+    # Held to the month only if a customer in the stage by its first day, and not out by its last.
+    held, unknown = _held(people.reindex(eligible), pd.Series(month_start, index=eligible),
+                          pd.Series(month_end, index=eligible))
+    due = eligible[held | unknown]
+    unknown = unknown[held | unknown]
+    methods = list(cfg["monthly_call_methods"]) + (["短信", "微信"] if cfg["monthly_call_messages_count"] else [])
+    calls = ContactDays(contacts, methods).frame
     called = calls[calls["day"].between(month_start, month_end)]["customer_id"].unique()
-    missed = profiles.index[(due & ~customers["customer_id"].isin(called)).to_numpy()]
+    missing = ~customers["customer_id"].reindex(due).isin(called).to_numpy()
+    missed, unknown = due[missing], unknown[missing]
     label = f"{month_start.year}年{month_start.month}月"
-    reason = f"{label}（{month_start:%m-%d} 至 {month_end:%m-%d}）没有一次电话联系"
     n = len(missed)
-    return _fines(missed, MONTHLY_CALL, np.full(n, label), np.full(n, month_end), np.full(n, "当月电话"),
-                  cfg["monthly_call_fine"], np.full(n, reason),
-                  np.full(n, f"{month_start:%Y-%m}"))
+    evidence = coverage.of(CALLS)
+    covered = coverage.covers(pd.Series(month_start, index=range(n)), pd.Series(month_end, index=range(n)))
+    proven = evidence.auditable & covered & ~unknown
+    reason = pd.Series(f"{label}（{month_start:%m-%d} 至 {month_end:%m-%d}）没有{_methods_said(methods)}记录",
+                       index=range(n), dtype="string")
+    why = pd.Series(np.select([np.full(n, not evidence.auditable), unknown, ~covered],
+                              [_cannot(evidence), UNKNOWN_SINCE, coverage.gap()], ""), index=range(n))
+    return _fines(missed, MONTHLY_CALL, np.full(n, label), np.full(n, month_end), np.full(n, "当月电话或见面"),
+                  cfg["monthly_call_fine"], _pending_reason(reason, proven, why).to_numpy(),
+                  np.full(n, f"{month_start:%Y-%m}"), proven)
 
 
-def _outreach_fines(customers: pd.DataFrame, contacts: pd.DataFrame, profiles: pd.DataFrame, week: PlanWeek,
-                    rules: Rules) -> pd.DataFrame:
+def _outreach_fines(customers: pd.DataFrame, contacts: pd.DataFrame, profiles: pd.DataFrame, people: pd.DataFrame,
+                    week: PlanWeek, rules: Rules, coverage: Coverage) -> pd.DataFrame:
     """外拓 leads whose call deadline fell in the audit week without a call."""
     cfg = rules["penalties"]
     audit = week.audit
@@ -207,6 +370,7 @@ def _outreach_fines(customers: pd.DataFrame, contacts: pd.DataFrame, profiles: p
     out = date_column(customers, "outreach_at").dt.normalize()
     deadline = out + pd.Timedelta(days=days)
     lead = _stage_in(profiles, ["外拓"]) & deadline.between(pd.Timestamp(audit.monday), pd.Timestamp(audit.sunday))
+    lead &= ~(people["out"] <= deadline).fillna(False)  # an invalid lead (空号) cannot be called
     leads = customers[lead.to_numpy()]
     if leads.empty:
         return _none()
@@ -214,11 +378,14 @@ def _outreach_fines(customers: pd.DataFrame, contacts: pd.DataFrame, profiles: p
         leads["customer_id"].reset_index(drop=True), deadline[lead].reset_index(drop=True), before=days)
     missed = leads.index[~called]
     when = out.loc[missed]
+    evidence = coverage.of(OUTREACH)
+    proven = evidence.auditable & coverage.covers(when, deadline.loc[missed])
     reason = "外拓 " + when.dt.strftime("%Y-%m-%d") + f" 后 {days} 天内（至 " + deadline.loc[missed].dt.strftime(
-        "%m-%d") + "）没有电话或见面"
-    return _fines(missed, OUTREACH, "外拓 " + when.dt.strftime("%Y-%m-%d"), deadline.loc[missed],
-                  np.full(len(missed), f"{days} 天内电话邀约"), cfg["outreach_fine"], reason,
-                  when.dt.strftime("%Y-%m-%d"))
+        "%m-%d") + "）没有" + _methods_said(cfg["outreach_methods"])
+    why = _cannot(evidence) if not evidence.auditable else coverage.gap()
+    return _fines(missed, OUTREACH_CALL, "外拓 " + when.dt.strftime("%Y-%m-%d"), deadline.loc[missed],
+                  np.full(len(missed), f"{days} 天内电话邀约"), cfg["outreach_fine"],
+                  _pending_reason(reason, proven, why), when.dt.strftime("%Y-%m-%d"), proven)
 
 
 def _fake_fines(customers: pd.DataFrame, contacts: pd.DataFrame, week: PlanWeek, rules: Rules) -> pd.DataFrame:
@@ -250,25 +417,41 @@ def _fake_fines(customers: pd.DataFrame, contacts: pd.DataFrame, week: PlanWeek,
     return frame
 
 
-def _offence_kind(rule: pd.Series) -> pd.Series:
-    return rule.astype("string").mask(rule.isin(FAKE_RULES), "虚假记录")
+def _decided(decisions: pd.DataFrame | None) -> pd.DataFrame:
+    """The manager's decisions by 罚款编号: decision (确认/免罚/待核实 or missing) and note."""
+    if decisions is None or not len(decisions):
+        return pd.DataFrame({"decision": pd.Series(dtype="string"), "note": pd.Series(dtype="string")},
+                            index=pd.Index([], dtype="string", name="code"))
+    table = decisions.drop_duplicates("code", keep="last").set_index("code")
+    return table.reindex(columns=["decision", "note"]).astype("string")
 
 
 def assess_fines(customers: pd.DataFrame, contacts: pd.DataFrame, events: pd.DataFrame, profiles: pd.DataFrame,
                  dates: dict[str, pd.DataFrame], week: PlanWeek, rules: Rules,
-                 charged: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+                 charged: pd.DataFrame | None = None, coverage: Coverage | None = None,
+                 decisions: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(fines, greeting checks) for the audit week.
 
-    ``charged`` is the history of fines of *other* weeks (columns key, agent, rule):
-    a key charged before is not charged again, and the agent's earlier offences
-    count towards 第几次 and the doubling of repeat fake-record fines.
+    ``coverage`` says what the register proves (measured here, as of today, when not given).
+    ``charged`` is the history of fines of *other* weeks (columns key, agent, rule, and status): a case
+    listed in another week is not listed again, and the agent's earlier fake records count towards
+    第几次 and the doubling. ``decisions`` (code, decision, note) are the manager's: attached to their
+    rows; a waived fake record is no offence.
+
+    Each fine has: status (罚款 or 待核实), fine (its amount if charged or confirmed), amount (shown:
+    charged, or confirmed by the manager), suggested (charged by the tool), confirmed (确认 by the
+    manager), offence (fake records only), code (罚款编号), decision and note.
     """
-    checks = greeting_checks(customers, contacts, profiles, dates, week, rules)
+    run_day = coverage.run_day if coverage is not None else dt.date.today()
+    coverage = coverage or measure_coverage(contacts, week, rules, run_day)
+    evidence = _evidence(contacts, run_day, rules)
+    people = standing(customers, contacts, profiles)
+    checks = greeting_checks(customers, evidence, profiles, dates, week, rules, coverage, people)
     fines = pd.concat([
-        _greeting_fines(checks, rules),
-        _event_fines(customers, contacts, events, profiles, week, rules),
-        _monthly_call_fines(customers, contacts, profiles, week, rules),
-        _outreach_fines(customers, contacts, profiles, week, rules),
+        _greeting_fines(checks, coverage, rules),
+        _event_fines(customers, evidence, events, profiles, people, week, rules, coverage),
+        _monthly_call_fines(customers, evidence, profiles, people, week, rules, coverage),
+        _outreach_fines(customers, evidence, profiles, people, week, rules, coverage),
         _fake_fines(customers, contacts, week, rules),
     ], ignore_index=True)
     # The key names the customer by 客户编号, never by row position: registers change between weeks.
@@ -276,22 +459,49 @@ def assess_fines(customers: pd.DataFrame, contacts: pd.DataFrame, events: pd.Dat
     fines["key"] = fines["rule"] + "|" + who + "|" + fines["key"]
     fines = fines.drop_duplicates("key")
     fines["agent"] = customers["agent"].reindex(fines["cust"]).astype("string").fillna(NO_AGENT).to_numpy()
+    fines["code"] = fine_codes(fines["key"])
+    decided = _decided(decisions)
+    waived = set(decided.index[decided["decision"].eq(WAIVED).fillna(False)])
+    before = pd.Series(dtype="int64")
     if charged is not None and len(charged):
-        fines = fines[~fines["key"].isin(charged["key"])]
-        before = charged.assign(_kind=_offence_kind(charged["rule"])).groupby(["agent", "_kind"]).size()
-    else:
-        before = pd.Series(dtype="int64")
-    # 第几次 counts in time order: the earlier record is the first offence.
+        fines = fines[~fines["key"].isin(charged["key"])]  # listed in another week: never twice
+        fakes = charged[charged["rule"].isin(FAKE_RULES) & _charged(charged)]
+        before = fakes[~codes_of(fakes).isin(waived).to_numpy()].groupby("agent").size()
+    fines["status"] = np.where(fines["proven"], CHARGED, PENDING)
+    fines["decision"] = decided["decision"].reindex(fines["code"]).to_numpy()
+    fines["note"] = decided["note"].reindex(fines["code"]).to_numpy()
+    # 第几次 only where the rule escalates (fake records), counted in time order: the earlier is the first.
     fines = fines.sort_values(["agent", "when", "rule", "cust"], kind="stable").reset_index(drop=True)
-    # Offences are counted per agent and rule; a fake follow-up and a fake 战败 are one kind of offence.
-    fines["_kind"] = _offence_kind(fines["rule"])
-    earlier = before.reindex(pd.MultiIndex.from_frame(fines[["agent", "_kind"]])).fillna(0).to_numpy()
-    fines["offence"] = (fines.groupby(["agent", "_kind"]).cumcount().to_numpy() + 1 + earlier).astype("int64")
-    fines = fines.drop(columns="_kind")
+    offence = fines["rule"].isin(FAKE_RULES) & ~fines["code"].isin(waived)
+    earlier = before.reindex(fines.loc[offence, "agent"]).fillna(0).to_numpy()
+    fines["offence"] = pd.array([pd.NA] * len(fines), dtype="Int64")
+    fines.loc[offence, "offence"] = fines[offence].groupby("agent").cumcount().to_numpy() + 1 + earlier
     cfg = rules["penalties"]
-    repeat = fines["rule"].isin(FAKE_RULES) & (fines["offence"] >= 2)
+    repeat = offence & (fines["offence"] >= 2).fillna(False)
     factor = cfg["fake_repeat_factor"]
-    fines.loc[repeat, "amount"] = fines.loc[repeat, "amount"] * factor
+    fines.loc[repeat, "fine"] = fines.loc[repeat, "fine"] * factor
     nth = fines.loc[repeat, "offence"].astype("string")
     fines.loc[repeat, "reason"] = fines.loc[repeat, "reason"] + "；该经纪人第 " + nth + f" 次，罚款 ×{factor}"
-    return fines, checks
+    confirmed = fines["decision"].eq(CONFIRMED).fillna(False).to_numpy()
+    fines["suggested"] = np.where(fines["proven"], fines["fine"], 0.0)
+    fines["confirmed"] = np.where(confirmed, fines["fine"], 0.0)
+    fines["amount"] = fines["fine"].where(fines["proven"].to_numpy() | confirmed)
+    return fines.drop(columns="proven"), checks
+
+
+def _evidence(contacts: pd.DataFrame, run_day: dt.date, rules: Rules) -> pd.DataFrame:
+    """The follow-ups that prove a duty done: not dated after the run's day (a typo or a plan), and not one
+    the manager marked false (a fake call greets nobody)."""
+    if not len(contacts) or "contact_at" not in contacts:
+        return contacts
+    keep = ~(contacts["contact_at"] >= pd.Timestamp(run_day) + pd.Timedelta(days=1)).fillna(False)
+    words = rules["penalties"]["fake_words"]
+    if "verification" in contacts and words:
+        keep &= ~contacts["verification"].astype("string").str.contains("|".join(words), regex=True).fillna(False)
+    return contacts[keep.to_numpy(dtype=bool)]
+
+
+def _charged(history: pd.DataFrame) -> pd.Series:
+    """Rows of history that were fines, not 待核实 cases (rows saved before statuses existed were fines)."""
+    status = history["status"] if "status" in history else pd.Series(pd.NA, index=history.index)
+    return status.astype("string").fillna(CHARGED).eq(CHARGED)
