@@ -120,7 +120,7 @@ def run(
     profiles = profiles.join(lifecycle(register.customers, profiles, rules))
     dates = parse_special_days(register.customers, week, register.findings)
     audit_args = (register.customers, register.contacts, register.events, profiles, dates, week, rules, prior.fines,
-                  run_day, book.table)
+                  run_day, book.table, bool(register.missing))
     audit = submit(executor, audit_week, *audit_args)
     if progress:
         progress("安排本周行动 …")
@@ -162,13 +162,13 @@ def plan_week(customers: pd.DataFrame, contacts: pd.DataFrame, events: pd.DataFr
 
 def audit_week(customers: pd.DataFrame, contacts: pd.DataFrame, events: pd.DataFrame, profiles: pd.DataFrame,
                dates: dict[str, pd.DataFrame], week: PlanWeek, rules: Rules, charged: pd.DataFrame | None,
-               run_day: dt.date, decided: pd.DataFrame | None = None,
+               run_day: dt.date, decided: pd.DataFrame | None = None, lacking: bool = False,
                ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, Coverage]:
     """The audit week: (fines, greeting checks, 合规汇总, coverage). Needs the profiles, not this week's actions.
 
     ``run_day`` is the run's real date; ``decided`` the manager's decisions (code, decision, note).
     """
-    coverage = measure_coverage(contacts, week, rules, run_day)
+    coverage = measure_coverage(contacts, week, rules, run_day, lacking)
     fines, greetings = assess_fines(customers, contacts, events, profiles, dates, week, rules, charged, coverage,
                                     decided)
     compliance = compliance_summary(customers, contacts, profiles, fines, greetings, week, rules, coverage)

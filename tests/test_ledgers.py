@@ -146,3 +146,19 @@ def test_a_formula_saved_without_its_result_keeps_its_text_and_is_reported(tmp_p
     formulas = problems[problems["代码"] == "formula-no-result"]
     assert list(zip(formulas["行号"], formulas["字段"], formulas["原值"], strict=True)) == [
         (2, "客户姓名", '=CONCATENATE("王","建国")'), (3, "经纪人", "=B1")]
+
+
+def test_without_the_essentials_the_audit_charges_nobody(rules):
+    import pandas as pd
+
+    from crm_batch.calendar import PlanWeek
+    from crm_batch.rules.coverage import measure_coverage
+
+    contacts = pd.DataFrame({"customer_id": ["K1", "K2"], "contact_at": pd.to_datetime(["2026-11-17", "2026-11-18"]),
+                             "method": ["短信", "电话"], "content": ["中秋快乐", "回访"]})
+    week = PlanWeek.containing(dt.date(2026, 11, 23))
+    sound = measure_coverage(contacts, week, rules, dt.date(2026, 11, 23))
+    lacking = measure_coverage(contacts, week, rules, dt.date(2026, 11, 23), lacking=True)
+    assert any(e.auditable for e in sound.evidence)
+    assert not any(e.auditable for e in lacking.evidence)
+    assert {e.summary for e in lacking.evidence} == {"登记表缺少必要的列（见总览第一行）"}

@@ -257,8 +257,13 @@ def _method_evidence(duty: str, days: pd.DataFrame, methods: list[str], what: st
     return Evidence(duty, False, f"登记表没有{what}记录", f"没有{'、'.join(methods)}的跟进记录")
 
 
-def measure_coverage(contacts: pd.DataFrame, week: PlanWeek, rules: Rules, run_day: dt.date) -> Coverage:
-    """What the register proves for the audit week of ``week``, on a run on ``run_day`` (the real date)."""
+def measure_coverage(contacts: pd.DataFrame, week: PlanWeek, rules: Rules, run_day: dt.date,
+                     lacking: bool = False) -> Coverage:
+    """What the register proves for the audit week of ``week``, on a run on ``run_day`` (the real date).
+
+    ``lacking``: the registers lack an essential column (phone or 客户编号, 经纪人, a log's contact
+    time; ingest/register.py says which): nothing can be proven of whom, or charged to whom.
+    """
     cfg = rules["penalties"]
     days = contact_days(contacts, run_day)
     audit = week.audit
@@ -277,4 +282,6 @@ def measure_coverage(contacts: pd.DataFrame, week: PlanWeek, rules: Rules, run_d
         Evidence(VERIFIED, True, "登记表有主管核查") if verified
         else Evidence(VERIFIED, False, "登记表没有主管核查记录"),
     )
+    if lacking:
+        evidence = tuple(Evidence(e.duty, False, "登记表缺少必要的列（见总览第一行）", e.facts) for e in evidence)
     return Coverage(audit.monday, audit.sunday, run_day, data_start, data_end, evidence)
