@@ -83,7 +83,8 @@ _SAME_PROBLEM = ["文件", "工作表", "字段", "原值", "问题", "处理", 
 
 
 class Findings:
-    """Collects finding rows; ``frame()`` gives them as one DataFrame in COLUMNS order.
+    """Collects finding rows; ``frame()`` gives them as one DataFrame in COLUMNS order (and ``_rows``: every
+    Excel row of the row's problem, comma-separated, for code that needs them all).
 
     The same value with the same problem on several rows of a sheet is one row, its first row
     number in 行号 and every row named in 问题, so a manager fixes it in one pass.
@@ -163,20 +164,22 @@ class Findings:
 
     def _build(self) -> pd.DataFrame:
         if not self._parts:
-            return pd.DataFrame({c: pd.Series(dtype="string") for c in COLUMNS}).astype({"行号": "Int64"})
+            return pd.DataFrame({c: pd.Series(dtype="string") for c in [*COLUMNS, "_rows"]}).astype({"行号": "Int64"})
         out = pd.concat(self._parts, ignore_index=True)[COLUMNS]
         out = out.sort_values(["文件", "工作表", "行号"], kind="stable", ignore_index=True)
         keys = out[_SAME_PROBLEM].astype("string").fillna("")
         repeated = (keys["原值"] != "") & out["行号"].notna() & keys.duplicated(keep=False)
         if not repeated.any():
-            return out
+            return out.assign(_rows=out["行号"].astype("string"))
         groups = out[repeated].groupby([keys[c][repeated] for c in _SAME_PROBLEM], sort=False)
-        rows = groups["行号"].agg(lambda r: _rows_named(r.astype("int64").tolist()))  # one call per problem
+        rows = groups["行号"].agg(lambda r: r.astype("int64").tolist())  # one call per problem
         first = out[repeated].drop_duplicates(_SAME_PROBLEM).copy()
-        named = rows.reindex(pd.MultiIndex.from_frame(keys.loc[first.index])).to_numpy()
+        lists = rows.reindex(pd.MultiIndex.from_frame(keys.loc[first.index])).to_numpy()
+        named = [_rows_named(r) for r in lists]
         first["问题"] = first["问题"].astype("string") + "（" + pd.array(named, dtype="string") + "）"
-        merged = pd.concat([out[~repeated], first])
-        return merged.sort_values(["文件", "工作表", "行号"], kind="stable", ignore_index=True)[COLUMNS]
+        first["_rows"] = pd.array([",".join(map(str, r)) for r in lists], dtype="string")
+        merged = pd.concat([out[~repeated].assign(_rows=out["行号"][~repeated].astype("string")), first])
+        return merged.sort_values(["文件", "工作表", "行号"], kind="stable", ignore_index=True)[[*COLUMNS, "_rows"]]
 
 
 def _rows_named(rows: list[int]) -> str:

@@ -524,7 +524,9 @@ def test_every_input_row_is_a_customer_a_contact_an_event_or_a_reported_problem(
 
     def flagged(codes: set[str]) -> set[tuple[str, str, int]]:
         rows = findings[findings["代码"].isin(codes) & findings["行号"].notna()]
-        return {(f, s, int(r)) for f, s, r in zip(rows["文件"], rows["工作表"], rows["行号"], strict=True)}
+        # One problem repeated on several rows is one finding naming them all.
+        return {(f, s, int(r)) for f, s, many in zip(rows["文件"], rows["工作表"], rows["_rows"], strict=True)
+                for r in many.split(",")}
 
     customers = _locations(register.customers)
     contacts = _locations(register.contacts)

@@ -268,28 +268,33 @@ def _read_excel_sheet(path: Path, name: str, sheet_name: str) -> RawSheet:
     if not formulas:
         return RawSheet(name, sheet_name, cells, first)
     # The formula's text stands in the cell, so a name is never silently blank.
+    found = pd.DataFrame([(row, col - first, text) for (row, col), text in formulas.items() if col >= first],
+                         columns=["row", "col", "text"])
+    if found.empty:
+        return RawSheet(name, sheet_name, cells, first)
+    if found["row"].max() >= len(cells):
+        cells = cells.reindex(range(int(found["row"].max()) + 1))
     placed = []
-    for (row, col), formula in sorted(formulas.items()):
-        label = col - first
-        if label < 0:
-            continue
-        if label not in cells.columns:
-            cells[label] = pd.Series(pd.NA, index=cells.index, dtype=cells.dtypes.iloc[0] if len(cells.columns)
-                                     else "string")
-        if row >= len(cells):
-            cells = cells.reindex(range(row + 1))
-        if pd.isna(cells.at[row, label]):
-            cells.at[row, label] = formula
-            placed.append((row, label, formula))
+    for col, group in found.groupby("col"):  # a column at a time
+        if col not in cells.columns:
+            cells[col] = pd.Series(pd.NA, index=cells.index, dtype="string")
+        empty = cells[col].isna().to_numpy()[group["row"].to_numpy()]
+        group = group[empty]
+        column = cells[col].astype("string").copy()
+        column.iloc[group["row"].to_numpy()] = group["text"].to_numpy()
+        cells[col] = column
+        placed.append(group)
     cells = cells[sorted(cells.columns)]
-    return RawSheet(name, sheet_name, cells, first, tuple(placed))
+    placed_all = pd.concat(placed, ignore_index=True)
+    return RawSheet(name, sheet_name, cells, first, tuple(placed_all.itertuples(index=False, name=None)))
 
 
-_CELL = re.compile(rb"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.DOTALL)
-_REF = re.compile(rb'\br="([A-Z]{1,3})([0-9]+)"')
+# A formula cell with no result: its <f> is followed by no <v>, or an empty one, before the cell closes.
+# (An empty <v> in a cell of type "str" is a result: =IF(A2="","",…) shows "".)
+_NO_RESULT = re.compile(rb"(?:</f>|<f\b[^>]*/>)\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>")
 _FORMULA = re.compile(rb"<f(?:\s[^>]*)?(?:/>|>(.*?)</f>)", re.DOTALL)
-_CACHED = re.compile(rb"<v>[^<]", re.DOTALL)
-_FORMULA_TAG = re.compile(rb"<f[\s>/]")
+_REF = re.compile(rb'\br="([A-Z]{1,3})([0-9]+)"')
+_STRING_RESULT = re.compile(rb'\bt="str"')
 
 
 def _formulas_without_results(path: Path, sheet_name: str) -> dict[tuple[int, int], str]:
@@ -308,10 +313,10 @@ def _formulas_without_results(path: Path, sheet_name: str) -> dict[tuple[int, in
             with zf.open(part) as fh:
                 tail, found = b"", False
                 for chunk in iter(lambda: fh.read(1 << 20), b""):
-                    if _FORMULA_TAG.search(tail + chunk):
+                    if _NO_RESULT.search(tail + chunk):
                         found = True
                         break
-                    tail = chunk[-8:]
+                    tail = chunk[-256:]
             if not found:
                 return {}
             xml = zf.read(part)
@@ -320,11 +325,12 @@ def _formulas_without_results(path: Path, sheet_name: str) -> dict[tuple[int, in
     except Exception:  # noqa: BLE001 - not a zip, damaged: fastexcel has read what there is
         return {}
     out = {}
-    for attributes, body in _CELL.findall(xml):
-        if not body or _CACHED.search(body):
-            continue
-        formula, ref = _FORMULA.search(body), _REF.search(attributes)
-        if formula is None or ref is None:
+    for found in _NO_RESULT.finditer(xml):
+        start = xml.rfind(b"<c", 0, found.start())
+        opened = xml.find(b">", start)
+        attributes, cell = xml[start:opened], xml[start:found.end()]
+        formula, ref = _FORMULA.search(cell), _REF.search(attributes)
+        if formula is None or ref is None or (b"<v" in cell and _STRING_RESULT.search(attributes)):
             continue
         letters, number = ref.groups()
         text = unescape(formula.group(1).decode("utf-8", "replace")) if formula.group(1) else "（共享公式）"

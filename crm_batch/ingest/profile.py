@@ -68,6 +68,11 @@ _NEEDED_FOR = {Kind.PHONE: {"phone"}, Kind.DATE: {"date"}, Kind.GRADE: {"grade"}
                Kind.NAME: {"phone", "date", "grade"}}
 
 
+def _dates(parsed: pd.DataFrame) -> pd.Series:
+    """Dates as the reader takes them, and dates it refuses only for their year (1899, 2101): still dates."""
+    return parsed["value"].notna() | parsed["slug"].eq(norm.DATE_OUT_OF_RANGE).fillna(False)
+
+
 def profiles(columns: dict[int, pd.Series], wanted: dict[int, set[str]], rules: Rules,
              reference: pd.Timestamp) -> dict[int, Profile]:
     """The profile of each column from its first ``content_sample`` non-empty values; ``wanted`` names
@@ -94,8 +99,8 @@ def profiles(columns: dict[int, pd.Series], wanted: dict[int, set[str]], rules: 
     measure = {
         # A phone as the reader takes one, but not a date (20261001 would pass as a local number).
         "phone": lambda t: norm.parse_phones(t)["value"].notna() & ~t.str.match(_DATE_SHAPE).fillna(False),
-        "date": lambda t: norm.parse_dates(t, reference=reference.date(), min_year=ingest["min_year"],
-                                           max_year=ingest["max_year"])["value"].notna(),
+        "date": lambda t: _dates(norm.parse_dates(t, reference=reference.date(), min_year=ingest["min_year"],
+                                                  max_year=ingest["max_year"])),
         "grade": lambda t: norm.parse_grades(t, rules.grade_levels)["value"].notna(),
         "method": lambda t: norm.parse_vocab(t, vocab["methods"], contains=False)["value"].notna(),
         "gender": lambda t: norm.parse_vocab(t, vocab["gender"], contains=False)["value"].notna(),

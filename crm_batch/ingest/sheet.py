@@ -118,10 +118,12 @@ def read_sheet(raw: RawSheet, matcher: HeaderMatcher, rules: Rules, reference: d
         return sheet
     excel_rows = pd.Series(body.index.to_numpy() + 1, index=body.index)
     loc = {"file": raw.file, "sheet": raw.sheet}
-    for row, col, formula in raw.formulas:  # a handful of cells
-        if row >= layout.data_start:
-            findings.add("formula-no-result", **loc, row=row + 1, raw=formula,
-                         field=" ".join(layout.labels.get(col, _column_letter(col + raw.first_column) + " 列").split()))
+    if raw.formulas:
+        formulas = pd.DataFrame(list(raw.formulas), columns=["row", "col", "text"])
+        for col, cells_of in formulas[formulas["row"] >= layout.data_start].groupby("col"):
+            header = " ".join(layout.labels.get(col, _column_letter(col + raw.first_column) + " 列").split())
+            findings.add_rows("formula-no-result", **loc, rows=cells_of["row"] + 1, field=header,
+                              raw=cells_of["text"].astype("string"))
 
     # Everything from the first 制表人/审核 line down is notes, not customers.
     first = _first_text(body)
