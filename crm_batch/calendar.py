@@ -17,6 +17,7 @@ class PlanWeek:
 
     monday: dt.date
     as_of: dt.date | None = None  # the run's date inside the week, when it is not the Monday
+    ran_on: dt.date | None = None  # the run's real date, when it comes before the week (a Friday's run)
 
     @classmethod
     def containing(cls, day: dt.date) -> PlanWeek:
@@ -29,7 +30,7 @@ class PlanWeek:
         Within this week, actions start on ``today``, never on days already past.
         """
         if today.weekday() >= NEXT_WEEK_FROM:
-            return cls(today + dt.timedelta(days=7 - today.weekday()))
+            return cls(today + dt.timedelta(days=7 - today.weekday()), ran_on=today)
         return cls.containing(today)
 
     def why(self, today: dt.date) -> str:
@@ -45,6 +46,12 @@ class PlanWeek:
     def today(self) -> dt.date:
         """The reference day of the run: contacts up to it count, overdue calls land on it."""
         return self.as_of or self.monday
+
+    @property
+    def judged_on(self) -> dt.date:
+        """The day an agreed follow-up counts as missed when its day is before it: the run's real day.
+        (Run on a Friday for next week, a Saturday appointment is not missed yet.)"""
+        return min(self.ran_on, self.today) if self.ran_on else self.today
 
     @property
     def sunday(self) -> dt.date:

@@ -112,6 +112,9 @@ def main(argv: Sequence[str] | None = None, base_dir: Path | None = None, *, par
     unguarded one would run the whole job again in it; other callers stay in one process unless
     they ask for workers with ``--processes 2``.
     """
+    for stream in (sys.stdout, sys.stderr):  # register text a console's code page lacks (GBK on Windows) is shown
+        with contextlib.suppress(AttributeError, ValueError):
+            stream.reconfigure(errors="replace")
     args = build_parser().parse_args(argv)
     base_dir = base_dir or Path.cwd()
     if not parallel and args.processes == "auto":
@@ -125,13 +128,15 @@ def main(argv: Sequence[str] | None = None, base_dir: Path | None = None, *, par
         print("已中断，没有生成报告。", file=sys.stderr, flush=True)
         return EXIT_FAILED
     except Exception as exc:  # noqa: BLE001 - a bug: the manager gets one sentence, the maintainer the report
-        from crm_batch.crash import crash_message, write_crash_report
+        from crm_batch.crash import crash_message, format_crash_report, write_crash_report
 
+        said = list(sys.argv[1:] if argv is None else argv)
         names: list[Path] = []
         with contextlib.suppress(Exception):
-            names = discover([Path(p) for p in args.paths])
-        report = write_crash_report(args.out or base_dir / "output", exc, list(sys.argv[1:] if argv is None else argv),
-                                    names)
+            names = discover([Path(p) for p in args.paths] if args.paths else default_inputs(base_dir))
+        report = write_crash_report(args.out or base_dir / "output", exc, said, names)
+        if report is None:  # no folder would take it: the window is all there is to send
+            print(format_crash_report(exc, said, names), file=sys.stderr, flush=True)
         print(crash_message(report), file=sys.stderr, flush=True)
         return EXIT_BUG
 

@@ -382,10 +382,10 @@ def ago_texts(then: pd.Series, now: pd.Series) -> pd.Series:
     months = whole // 30
     month_words = np.array(["", *[f"{m}个多月前" for m in _MONTHS_AGO]], dtype=object)
     said = np.select(
-        [np.isnan(days), whole <= 0, whole == 1, whole == 2, whole < 30, months <= len(_MONTHS_AGO)],
+        [np.isnan(days), whole <= 0, whole == 1, whole == 2, whole < 30, months <= len(_MONTHS_AGO), whole < 365],
         ["", "今天", "昨天", "前天", whole.astype(str).astype(object) + "天前",
-         month_words[np.minimum(months, len(_MONTHS_AGO))]],
-        "半年前")
+         month_words[np.minimum(months, len(_MONTHS_AGO))], "半年多前"],
+        "一年多前")
     return pd.Series(said, index=then.index, dtype=object)
 
 

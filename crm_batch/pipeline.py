@@ -116,7 +116,7 @@ def run(
         progress(f"读取主管确认 {len(book.read)} 条 …")
     book = merge_decisions(prior.decisions, book)
     profiles = profiles.join(churn_flags(register.customers, register.contacts, profiles, week.today, rules,
-                                         prior.grades, prior.week))
+                                         prior.grades, prior.week, appointments_by=week.judged_on))
     profiles = profiles.join(lifecycle(register.customers, profiles, rules))
     dates = parse_special_days(register.customers, week, register.findings)
     audit_args = (register.customers, register.contacts, register.events, profiles, dates, week, rules, prior.fines,
@@ -141,7 +141,7 @@ def plan_week(customers: pd.DataFrame, contacts: pd.DataFrame, events: pd.DataFr
               template_dirs: Sequence[Path]) -> WeekPlan:
     """本周行动: the candidates, ranked and fitted into each agent's days, with drafts; what did not fit;
     the group sends' lists; the lists for the manager."""
-    plans = latest_plans(customers, contacts, pd.Timestamp(week.today))
+    plans = latest_plans(customers, contacts, pd.Timestamp(week.judged_on))
     long = plan_actions(customers, contacts, events, profiles, dates, week, rules, plans)
     fitted = schedule(rank_actions(long, customers, profiles, rules), week, rules)
     planned = fitted.planned

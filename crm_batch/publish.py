@@ -8,10 +8,12 @@ left undone. No printing here: cli.py tells the manager.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from crm_batch import pipeline
+from crm_batch.crash import write_crash_report
 from crm_batch.errors import OutputNotWritable
 from crm_batch.filenames import STAGING_RESERVE, unique_names
 from crm_batch.history import History
@@ -74,3 +76,7 @@ def _agent_books(result: WeeklyResult, folder: Path, published: Published) -> No
             published.agent_books[agent] = write_workbook(folder / names[agent], tables)
         except OutputNotWritable as exc:
             published.agent_failures[agent] = str(exc)
+        except Exception as exc:  # noqa: BLE001 - a bug in one agent's book: the others are still written
+            report = write_crash_report(folder.parent, exc, sys.argv[1:])
+            said = f"程序出错（{type(exc).__name__}）"
+            published.agent_failures[agent] = f"{said}，错误报告在 {report}，请发给维护本工具的同事" if report else said

@@ -7,8 +7,9 @@ other. See ``regex_text`` for why patterns here are written for RE2.
 
 from __future__ import annotations
 
+import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 import numpy as np
@@ -84,6 +85,13 @@ def regex_text(s: pd.Series) -> pd.Series:
     Unicode-aware escapes.
     """
     return _as_text(s).astype(ARROW_TEXT)
+
+
+def mentions(s: pd.Series, words: Sequence[str]) -> np.ndarray:
+    """Which cells hold any of ``words`` (taken literally); an empty cell or an empty list holds none."""
+    if not len(words):
+        return np.zeros(len(s), dtype=bool)
+    return as_mask(regex_text(s).str.contains("|".join(map(re.escape, words)), regex=True))
 
 
 def as_mask(b: pd.Series) -> np.ndarray:

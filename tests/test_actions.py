@@ -297,6 +297,17 @@ def test_an_appointment_followed_by_any_contact_is_not_missed():
     assert days(frame, "M1", "逾期回访") == []
 
 
+def test_a_fridays_run_calls_the_weekends_appointment_on_monday_and_misses_only_the_past_ones():
+    week = PlanWeek.for_run(dt.date(2026, 11, 27))  # Friday: plan week 11-30 … 12-06
+    frame = plan([{"customer_id": "W1", "grade": "C"}, {"customer_id": "W2", "grade": "C"}],
+                 contacts=[("W1", "2026-11-20", "电话", "2026-11-28", "周六来看房"),
+                           ("W2", "2026-11-20", "电话", "2026-11-26", "周四回电")], week=week)
+    assert days(frame, "W1", "逾期回访") == []  # Saturday 11-28 has not come yet on Friday
+    assert days(frame, "W1", "计划回访") == ["11-30"]  # called on the plan week's first day
+    assert days(frame, "W2", "逾期回访") == ["11-30"]  # Thursday's was missed: 1 day late on Friday
+    assert frame[(frame["who"] == "W2") & (frame["action_type"] == "逾期回访")].iloc[0]["age"] == 1
+
+
 def test_a_customer_who_said_no_gets_no_routine_calls_but_keeps_the_birthday():
     frame = plan([{"customer_id": "N1", "grade": "B", "status": "建议战败", "birthday": "1980-11-25"}],
                  contacts=[("N1", "2026-11-01", "电话", "2026-11-10", "不考虑了")])

@@ -30,3 +30,11 @@ def test_the_choice_is_said_in_words():
     assert PlanWeek.for_run(thursday).why(thursday) == "从今天（周四）起安排，已过去的几天不再安排"
     monday = dt.date(2026, 11, 23)
     assert PlanWeek.for_run(monday).why(monday) == "整周安排"
+
+
+def test_a_fridays_run_judges_appointments_on_the_friday():
+    friday = dt.date(2026, 11, 27)
+    week = PlanWeek.for_run(friday)
+    assert (week.today, week.judged_on) == (dt.date(2026, 11, 30), friday)
+    monday = PlanWeek.for_run(dt.date(2026, 11, 23))
+    assert monday.judged_on == monday.today == dt.date(2026, 11, 23)

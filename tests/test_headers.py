@@ -215,3 +215,22 @@ def test_a_header_merged_down_two_rows_keeps_its_column(matcher):
     cells = grid([["客户姓名", "联系方式", None], [None, "手机", "备注"], ["王建国", "13812345678", "老客户"]])
     layout = find_header(cells, matcher, scan_rows=30, min_fields=2)
     assert "name" in layout.fields and "phone" in layout.fields
+
+
+def test_a_label_over_bare_sub_columns_qualifies_them(matcher):
+    cells = pd.DataFrame([[None, None, "最近跟进", None, None],
+                          ["客户姓名", "联系电话", "日期", "内容", "下次跟进时间"],
+                          ["王建国", "13812345678", "2026-11-02", "看了样板间", "2026-11-09"]]).astype("string")
+    layout = find_header(cells, matcher, scan_rows=30, min_fields=2)
+    assert {layout.labels[c]: layout.matches[c].field for c in layout.labels} == {
+        "客户姓名": "name", "联系电话": "phone", "最近跟进 | 日期": "contact_at", "最近跟进 | 内容": "content",
+        "下次跟进时间": "next_contact_at"}
+
+
+def test_a_note_above_the_header_is_no_label(matcher):
+    cells = pd.DataFrame([["置业顾问：李四", None, None, None, None],
+                          ["姓名", "电话", "跟进时间", "跟进方式", "跟进内容"],
+                          ["王建国", "13812345678", "2026-11-02", "去电", "看房"]]).astype("string")
+    layout = find_header(cells, matcher, scan_rows=30, min_fields=2)
+    assert [layout.matches[c].field for c in sorted(layout.matches)] == [
+        "name", "phone", "contact_at", "method", "content"]

@@ -162,3 +162,21 @@ def test_without_the_essentials_the_audit_charges_nobody(rules):
     assert any(e.auditable for e in sound.evidence)
     assert not any(e.auditable for e in lacking.evidence)
     assert {e.summary for e in lacking.evidence} == {"登记表缺少必要的列（见总览第一行）"}
+
+
+@pytest.mark.parametrize(("agents", "said"), [
+    (["甲", "甲", "乙", "甲", "甲"], []),  # a colleague covering a day hands nothing over
+    (["甲", "甲", "乙", "乙"], ["客户已由 甲 转给 乙（第 4 行起）"]),
+    (["甲", "乙", "甲", "乙", "乙"], ["客户已由 甲 转给 乙（第 5 行起）"]),
+], ids=["covering", "handed-over", "back-and-forth"])
+def test_a_hand_over_is_the_first_agent_giving_way_to_the_last(agents, said):
+    import pandas as pd
+
+    from crm_batch.findings import Findings
+    from crm_batch.ingest.identity import _report_hand_overs
+
+    log = pd.DataFrame({"agent": agents, "_key": "王建国", "_row": range(2, 2 + len(agents)), "name": "王建国",
+                        "phone": None, "_file": "日志.xlsx", "_sheet": "跟进"})
+    findings = Findings()
+    _report_hand_overs(log, findings)
+    assert list(findings.frame()["问题"]) == said

@@ -431,7 +431,8 @@ def test_a_probable_buyer_is_congratulated_without_a_sales_pitch(rules: Rules) -
 
 
 @pytest.mark.parametrize(("days", "said"), [(0, "今天"), (1, "昨天"), (2, "前天"), (5, "5天前"), (29, "29天前"),
-                                            (30, "一个多月前"), (65, "两个多月前"), (200, "半年前")])
+                                            (30, "一个多月前"), (65, "两个多月前"), (200, "半年多前"),
+                                            (800, "一年多前")])
 def test_how_long_ago_is_said_as_one_says_it(days: int, said: str) -> None:
     assert messages.ago(DAY - pd.Timedelta(days=days), DAY) == said
 

@@ -141,10 +141,32 @@ def test_the_workers_read_sheets_and_audit(big_register, monkeypatch):
     assert len(result.fines) > 0
 
 
+def damaged_workbook(folder: Path) -> Path:
+    """A workbook whose big sheet lists a part that is gone: listing it works, loading it (in a worker) fails."""
+    import zipfile
+
+    from tests.conftest import write_xlsx
+
+    rows = [["客户姓名", "联系电话"], *[[f"客户{i}", f"138{i:08d}"] for i in range(300)]]
+    whole = write_xlsx(folder / "whole.xlsx", {"小": rows[:2], "大": rows})
+    damaged = folder / "坏了一张表.xlsx"
+    with zipfile.ZipFile(whole) as src, zipfile.ZipFile(damaged, "w") as dst:
+        for info in src.infolist():
+            if info.filename != "xl/worksheets/sheet2.xml":
+                dst.writestr(info, src.read(info))
+    whole.unlink()
+    return damaged
+
+
 @pytest.mark.slow
-def test_a_worker_failure_is_the_same_chinese_error_as_inline(tmp_path):
-    bad = tmp_path / "坏文件.xlsx"
-    bad.write_bytes(b"PK\x03\x04 this is not really a zip archive")
+@pytest.mark.parametrize("damage", ["not-a-zip", "a-sheet-gone"])
+def test_a_failure_is_the_same_chinese_error_with_a_worker_as_inline(tmp_path, damage):
+    # not-a-zip fails while listing (this process); a-sheet-gone while loading the big sheet (the worker's).
+    if damage == "not-a-zip":
+        bad = tmp_path / "坏文件.xlsx"
+        bad.write_bytes(b"PK\x03\x04 this is not really a zip archive")
+    else:
+        bad = damaged_workbook(tmp_path)
     errors = {}
     for processes in ("1", "2"):
         done = subprocess.run([sys.executable, "-m", "crm_batch", str(bad), "--out", str(tmp_path / "o"),

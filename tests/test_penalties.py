@@ -53,10 +53,11 @@ def span(first: str, last: str) -> list[tuple]:
 
 
 def assess(people, contacts=(), events=(), week=GOLDEN_WEEK, charged=None, rules=None, run_day=RUN_DAY,
-           decisions=None, status=None) -> Audit:
+           decisions=None, status=None, lacking=False) -> Audit:
     """Fines for customers given as dicts; contacts as (id, when, method[, verification[, content]]).
 
-    ``status`` maps a customer to their office status (无效线索 / 建议战败 / 疑似成交).
+    ``status`` maps a customer to their office status (无效线索 / 建议战败 / 疑似成交);
+    ``lacking``: the register lacks an essential column.
     """
     rules = rules or load_rules()
     contacts = list(contacts)
@@ -82,7 +83,7 @@ def assess(people, contacts=(), events=(), week=GOLDEN_WEEK, charged=None, rules
         dates["birthday"] = almanac.parse_birthdays(customers["birthday"], reference_year=week.sunday.year)
     event_frame = pd.DataFrame(list(events), columns=["event_name", "event_date", "event_type"])
     event_frame["event_date"] = pd.to_datetime(event_frame["event_date"])
-    coverage = measure_coverage(log, week, rules, run_day)
+    coverage = measure_coverage(log, week, rules, run_day, lacking)
     fines, checks = assess_fines(customers, log, event_frame, profiles, dates, week, rules, charged, coverage,
                                  decisions)
     fines["who"] = customers["customer_id"].reindex(fines["cust"]).to_numpy()
@@ -257,6 +258,16 @@ def test_wechat_chatter_is_not_a_record_of_greetings():
     assert greeting_evidence(days, GOLDEN_WEEK, rules).auditable
 
 
+def test_a_greeting_written_in_the_note_counts_whatever_its_method():
+    # The office wrote 其他 as the method of its mass texts: the words in the note say what it was.
+    audit = assess([{"customer_id": "G1"}, {"customer_id": "G2"}],
+                   [("G1", "2026-10-03", "其他", None, "群发：祝您国庆快乐，阖家安康"),
+                    ("G2", "2026-10-03", "其他", None, "交了物业费"),
+                    ("G1", "2026-10-08", "短信", None, "寒露问候"), ("G2", "2026-10-08", "短信", None, "寒露问候"),
+                    *span("2026-09-20", "2026-10-12")])
+    assert audit.brief() == [("G2", "漏发问候", "国庆 2026-10-01", 10.0, pd.NA)]
+
+
 def _daily_log(customers_a_day: dict[str, int], start: str, end: str) -> pd.DataFrame:
     """Calls only (no SMS, no greeting words): ``customers_a_day`` per day, 2 on any other day."""
     rows = []
@@ -277,6 +288,20 @@ def test_past_festivals_with_a_clear_rise_in_contacts_make_greetings_auditable()
     assert not flat.auditable
     assert flat.facts.endswith("以往 3 个节日/节气期间每天联系 2 位客户，平时 2 位，"
                                "没有明显增加（1.0 倍，要求至少 1.5 倍）")
+
+
+def test_visits_crowding_into_holidays_are_no_sign_of_greetings(tmp_path):
+    # The same festival days as above, but the extra customers came to the sales office (金九银十).
+    festive = ("09-06", "09-07", "09-08", "09-22", "09-23", "09-24", "09-25", "09-26")
+    log = _daily_log({}, "2026-09-01", "2026-10-12")
+    visits = pd.DataFrame([(f"V{k}", pd.Timestamp(f"2026-{d}"), "来访", "带看样板间")
+                           for d in festive for k in range(4)], columns=log.columns)
+    log = pd.concat([log, visits], ignore_index=True)
+    evidence = measure_coverage(log, GOLDEN_WEEK, load_rules(), RUN_DAY).of("问候")
+    assert not evidence.auditable
+    assert "每天联系 2 位客户，平时 2 位" in evidence.facts
+    counted = team_rules(tmp_path, "[penalties]\ngreeting_rise_exclude = []\n")
+    assert measure_coverage(log, GOLDEN_WEEK, counted, RUN_DAY).of("问候").auditable
 
 
 def test_the_share_of_greeting_rows_needed_is_a_rule(tmp_path):
@@ -372,6 +397,15 @@ def test_second_fake_follow_up_of_an_agent_is_doubled_and_only_fakes_are_numbere
                              ("C2", "虚假战败", "跟进 2026-10-07", 200.0, 2),
                              ("C3", "漏发问候", "寒露 2026-10-08", 10.0, pd.NA)]
     assert audit.fines.iloc[2]["reason"].endswith("该经纪人第 2 次，罚款 ×2")
+
+
+def test_a_fake_record_is_left_to_check_when_the_register_lacks_an_essential_column():
+    contacts = [("C1", "2026-10-06 10:00", "电话", "虚假跟进", "客户说再考虑"), *span("2026-09-20", "2026-10-12")]
+    audit = assess([{"customer_id": "C1", "stage": "意向"}], contacts, lacking=True)
+    fake = audit.fines[audit.fines["rule"] == "虚假跟进"].iloc[0]
+    assert (fake["status"], pd.isna(fake["amount"])) == ("待核实", True)
+    assert "登记表缺少必要的列" in fake["reason"]
+    assert audit.brief() == []
 
 
 def _history(audit: Audit, week: str) -> pd.DataFrame:

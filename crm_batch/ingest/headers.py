@@ -300,7 +300,7 @@ def find_header(cells: pd.DataFrame, matcher: HeaderMatcher, scan_rows: int, min
     if len({m.group for m in matches.values() if m.group is not None}) == 1:
         # One "group" is no card: 首次到访日期 is a column of its own.
         matches = {c: matcher.match(labels[c], groups=False) if m.group is not None else m for c, m in matches.items()}
-    for col, group in _sub_columns(above, row_texts).items():
+    for col, group in _sub_columns(above, row_texts, matcher).items():
         # 最近跟进 over 日期 | 内容: the label above names what the bare sub-columns are about.
         combined = matcher.match(f"{group}{row_texts[col]}", groups=False)
         if combined.field:
@@ -315,13 +315,15 @@ def find_header(cells: pd.DataFrame, matcher: HeaderMatcher, scan_rows: int, min
 _GROUP_LABEL_CHARS, _BARE_SUB_CHARS = 8, 2
 
 
-def _sub_columns(above: dict[int, str], header: dict[int, str]) -> dict[int, str]:
+def _sub_columns(above: dict[int, str], header: dict[int, str], matcher: HeaderMatcher) -> dict[int, str]:
     """Header columns under a label in the row above (a two-row header that is no card): column → label."""
     labelled: dict[int, str] = {}
     starts = sorted(above)
     for at, start in enumerate(starts):
         label = clean_header(above[start])
-        if not label or len(label) > _GROUP_LABEL_CHARS or re.search(r"[0-9]|表$", label) or start not in header:
+        # A note (置业顾问：李四) is no label, nor is a title (…登记表), nor a field's own name.
+        if (not label or len(label) > _GROUP_LABEL_CHARS or re.search(r"[0-9]|表$|[:：]", above[start])
+                or start not in header or matcher.match(above[start]).field):
             continue
         end = starts[at + 1] if at + 1 < len(starts) else max(header) + 1
         for col in range(start, end):

@@ -133,21 +133,25 @@ def _derive_customers(log: pd.DataFrame, findings: Findings) -> pd.DataFrame:
 
 
 def _report_hand_overs(log: pd.DataFrame, findings: Findings) -> None:
-    """客户已由 A 转给 B（第 N 行起）: once per customer whose rows end under another agent than before.
+    """客户已由 A 转给 B（第 N 行起）: once per customer whose first agent is not the last.
 
-    ``log`` is sorted in time; the current owner is the last agent, as the derived customer's.
+    ``log`` is sorted in time; the current owner is the last agent, as the derived customer's. A
+    colleague covering a day between (甲, 乙, 甲) hands nothing over.
     """
     agent = log["agent"].astype("string")
-    current = agent.groupby(log["_key"], sort=False).transform("last")
-    position = pd.Series(np.arange(len(log)), index=log.index)
-    other = agent.notna() & current.notna() & (agent != current)
-    if not other.any():
+    key = log["_key"]
+    named = agent.notna()
+    first = agent[named].groupby(key[named], sort=False).transform("first").reindex(log.index)
+    current = agent[named].groupby(key[named], sort=False).transform("last").reindex(log.index)
+    handed = named & (first != current).fillna(False)
+    if not handed.any():
         return
-    last_other = position[other].groupby(log["_key"][other]).max()
-    before = agent[other].groupby(log["_key"][other]).last()
-    since = log["_key"].map(last_other)
-    taken = log[(agent == current).fillna(False) & (position > since).fillna(False)].drop_duplicates("_key")
-    detail = ("客户已由 " + before.reindex(taken["_key"]).to_numpy() + " 转给 " + agent[taken.index]
+    # From the first row of the current owner's last run: after the last row under anyone else.
+    position = pd.Series(np.arange(len(log)), index=log.index)
+    other = handed & (agent != current)
+    since = position[other].groupby(key[other]).max()
+    taken = log[handed & (agent == current) & (position > key.map(since))].drop_duplicates("_key")
+    detail = ("客户已由 " + first[taken.index] + " 转给 " + agent[taken.index]
               + "（第 " + taken["_row"].astype("string") + " 行起）")
     name = taken["name"].astype("string").fillna("") + " " + taken["phone"].astype("string").fillna("")
     _report_by_location(findings, "customer-handed-over", taken, detail, field=label("agent"), raw=name.str.strip())

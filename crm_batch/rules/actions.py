@@ -322,17 +322,20 @@ def planned_follow_ups(customers: pd.DataFrame, contacts: pd.DataFrame, week: Pl
     the first working day with room, the longest missed first.
     """
     today, sunday = pd.Timestamp(week.today), pd.Timestamp(week.sunday)
-    plans = latest_plans(customers, contacts, today) if plans is None else plans.loc[customers.index]
+    judged = pd.Timestamp(week.judged_on)  # before the plan week on a Friday's run: not missed yet
+    plans = latest_plans(customers, contacts, judged) if plans is None else plans.loc[customers.index]
     given = plans
     plans = plans[plans["planned_for"].notna()]
     said = plans["said"]
     method = plans["set_by"].fillna("跟进")
     when = _mmdd(plans["set_at"]).fillna("日期不详")
-    due = plans[plans["planned_for"].between(today, sunday)]
+    due = plans[plans["planned_for"].between(judged, sunday)]
     reason = ("上次" + method + "（" + when + "）约定 " + _mmdd(plans["planned_for"]) + " 回访"
               + ("：" + said).fillna(""))
-    parts = [_rows(due.index, due["planned_for"], PLANNED, reason[due.index], None, said[due.index])]
-    missed = missed_appointments(customers, contacts, today, given)
+    # An appointment of the days before the plan week (a Friday's run) is called on its first day.
+    parts = [_rows(due.index, due["planned_for"].clip(lower=today), PLANNED, reason[due.index], None,
+                   said[due.index])]
+    missed = missed_appointments(customers, contacts, judged, given)
     if len(missed):
         # Nothing was recorded since the contact that agreed it: that contact is the row's 上次跟进.
         text = ("计划回访已逾期 " + missed["missed_days"].astype("string") + " 天：上次约定 "

@@ -16,13 +16,13 @@ matched once.
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 import numpy as np
 import pandas as pd
 
 from crm_batch.rules import column
 from crm_batch.rules_config import Rules
+from crm_batch.text import mentions
 
 UNREACHED, IDLE, AFTER_VISIT = "未接通", "久未联系", "来访后"
 AGAIN = "再次联系"  # a second call in the same week (set by the plan, not by the log)
@@ -59,8 +59,7 @@ def conversation(customers: pd.DataFrame, contacts: pd.DataFrame, today: dt.date
     log = log[log["at"].notna() & (log["at"] < pd.Timestamp(today) + pd.Timedelta(days=1))]
     log = log.sort_values("at", kind="stable")
     log["topic"] = _topic_of(log["note"], cfg["topics"], cfg["unreached_words"]).to_numpy()
-    unreached = log["note"].str.contains("|".join(map(re.escape, cfg["unreached_words"])) or "(?!)", regex=True)
-    log["unreached"] = unreached.fillna(False).to_numpy(dtype=bool)
+    log["unreached"] = mentions(log["note"], cfg["unreached_words"])
     ids = customers["customer_id"].to_numpy()
     last = log.drop_duplicates("customer_id", keep="last").set_index("customer_id").reindex(ids)
     said = log[log["topic"].notna()].drop_duplicates("customer_id", keep="last").set_index("customer_id").reindex(ids)

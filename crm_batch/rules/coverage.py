@@ -29,7 +29,6 @@ listed as 待核实 without an amount, and the reason is said in 总览 and 合�
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -39,6 +38,7 @@ from crm_batch import almanac
 from crm_batch.calendar import PlanWeek
 from crm_batch.rules import column
 from crm_batch.rules_config import Rules
+from crm_batch.text import mentions
 
 GREETINGS, CALLS, NOTICES, OUTREACH, VERIFIED = "问候", "每月电话", "活动通知", "外拓回访", "虚假记录"
 DUTIES = (GREETINGS, NOTICES, CALLS, OUTREACH, VERIFIED)
@@ -185,10 +185,7 @@ def audited_occasions(start: dt.date, end: dt.date, rules: Rules) -> pd.DataFram
 def _greeting_rows(days: pd.DataFrame, rules: Rules) -> pd.Series:
     cfg = rules["penalties"]
     by_method = days["method"].isin(cfg["greeting_evidence_methods"]).fillna(False)
-    words = cfg["greeting_evidence_words"]
-    by_words = days["content"].str.contains("|".join(map(re.escape, words)), regex=True).fillna(False) \
-        if words else pd.Series(False, index=days.index)
-    return (by_method | by_words).astype(bool)
+    return by_method.astype(bool) | mentions(days["content"], cfg["greeting_evidence_words"])
 
 
 def greeting_evidence(days: pd.DataFrame, week: PlanWeek, rules: Rules) -> Evidence:
@@ -242,7 +239,9 @@ def festival_rise(days: pd.DataFrame, week: PlanWeek, rules: Rules) -> tuple[flo
     festive = np.zeros(len(span), dtype=bool)
     for row in past.itertuples(index=False):  # a handful of occasions in a register's months
         festive |= ((span >= row.first) & (span <= row.last))
-    daily = days[days["day"].between(first, last)].groupby("day")["customer_id"].nunique()
+    # Visits crowd into holidays anyway (金九银十): only the other contacts can show greetings.
+    reached = days[~days["method"].isin(rules["penalties"]["greeting_rise_exclude"]).fillna(False)]
+    daily = reached[reached["day"].between(first, last)].groupby("day")["customer_id"].nunique()
     per_day = daily.reindex(span, fill_value=0).to_numpy(dtype=float)
     during = float(per_day[festive].mean())
     ordinary = float(per_day[~festive].mean()) if (~festive).any() else 0.0
@@ -255,6 +254,13 @@ def _method_evidence(duty: str, days: pd.DataFrame, methods: list[str], what: st
     if found:
         return Evidence(duty, True, f"登记表记录了{what}", f"{'、'.join(methods)} {found:,} 条")
     return Evidence(duty, False, f"登记表没有{what}记录", f"没有{'、'.join(methods)}的跟进记录")
+
+
+def monthly_call_methods(rules: Rules) -> list[str]:
+    """The contacts that count as the month's call: calls and visits, and the messages when the team says so."""
+    cfg = rules["penalties"]
+    return [*cfg["monthly_call_methods"], *(rules["compliance"]["sms_methods"] if cfg["monthly_call_messages_count"]
+                                            else [])]
 
 
 def measure_coverage(contacts: pd.DataFrame, week: PlanWeek, rules: Rules, run_day: dt.date,
@@ -270,7 +276,7 @@ def measure_coverage(contacts: pd.DataFrame, week: PlanWeek, rules: Rules, run_d
     data_start = days["day"].min().date() if len(days) else None
     data_end = days["day"].max().date() if len(days) else None
     greetings = greeting_evidence(days, week, rules)
-    calls = list(cfg["monthly_call_methods"]) + (["短信", "微信"] if cfg["monthly_call_messages_count"] else [])
+    calls = monthly_call_methods(rules)
     # Event notices go out as greetings do, by mass SMS: the register proves them when it proves greetings.
     notices = Evidence(NOTICES, greetings.auditable, greetings.summary, "通知和问候一样多是群发短信")
     verified = "verification" in contacts and column(contacts, "verification").notna().any()

@@ -49,15 +49,18 @@ from crm_batch.rules.coverage import (
     GREETINGS,
     NOTICES,
     OUTREACH,
+    VERIFIED,
     Coverage,
     Evidence,
     audited_occasions,
     measure_coverage,
+    monthly_call_methods,
     occasion_window,
 )
 from crm_batch.rules.office_words import latest_notes
 from crm_batch.rules_config import Rules
-from crm_batch.vocabulary import INVALID_LEAD, NO_AGENT, PROPOSED_LOST
+from crm_batch.text import as_mask, mentions
+from crm_batch.vocabulary import INVALID_LEAD, LOST_STAGE, NO_AGENT, PROPOSED_LOST
 
 GREETING, APPRECIATION, EVENT, MONTHLY_CALL, OUTREACH_CALL, FAKE_FOLLOW_UP, FAKE_LOST = (
     "漏发问候", "未邀约答谢活动", "未通知营销活动", "每月电话不足", "外拓未回访", "虚假跟进", "虚假战败",
@@ -143,10 +146,14 @@ class ContactDays:
     many times (every event, every greeting).
     """
 
-    def __init__(self, contacts: pd.DataFrame, methods: list[str]) -> None:
-        usable = len(contacts) and {"customer_id", "contact_at", "method"} <= set(contacts.columns)
-        dated = contacts[contacts["contact_at"].notna() & contacts["method"].isin(methods).fillna(False)] \
-            if usable else pd.DataFrame({"customer_id": [], "contact_at": pd.Series(dtype="datetime64[ns]")})
+    def __init__(self, contacts: pd.DataFrame, methods: list[str], words: list[str] = ()) -> None:
+        """``words``: a contact of any method (其他, or none written) whose note holds one counts too."""
+        usable = len(contacts) and {"customer_id", "contact_at"} <= set(contacts.columns)
+        if usable:
+            counted = as_mask(column(contacts, "method").isin(methods)) | mentions(column(contacts, "content"), words)
+            dated = contacts[contacts["contact_at"].notna().to_numpy() & counted]
+        else:
+            dated = pd.DataFrame({"customer_id": [], "contact_at": pd.Series(dtype="datetime64[ns]")})
         self.frame = pd.DataFrame({"customer_id": dated["customer_id"].astype("string").to_numpy(),
                                    "day": dated["contact_at"].dt.normalize().to_numpy()}).drop_duplicates()
         self._people = pd.Index(self.frame["customer_id"].unique())
@@ -256,7 +263,8 @@ def greeting_checks(customers: pd.DataFrame, contacts: pd.DataFrame, profiles: p
     ids = customers["customer_id"].reindex(required["cust"]).reset_index(drop=True)
     before = (required["date"] - required["first"]).dt.days.to_numpy()
     after = (required["last"] - required["date"]).dt.days.to_numpy()
-    required["sent"] = ContactDays(contacts, cfg["greeting_methods"]).contacted(ids, required["date"], before, after)
+    sent = ContactDays(contacts, cfg["greeting_methods"], cfg["greeting_evidence_words"])
+    required["sent"] = sent.contacted(ids, required["date"], before, after)
     provable = coverage.of(GREETINGS).auditable & coverage.covers(required["first"], required["last"])
     required["judged"] = required["sent"] | (provable & ~required["unknown"].to_numpy())
     return required
@@ -293,7 +301,7 @@ def _event_fines(customers: pd.DataFrame, contacts: pd.DataFrame, events: pd.Dat
     dated = events[events["event_date"].between(pd.Timestamp(audit.monday), pd.Timestamp(audit.sunday))]
     # The event's own type decides (答谢/营销); its name only when the type is blank.
     text = column(dated, "event_type").astype("string").fillna(column(dated, "event_name").astype("string")).fillna("")
-    days = ContactDays(contacts, cfg["greeting_methods"])
+    days = ContactDays(contacts, cfg["greeting_methods"], cfg["greeting_evidence_words"])
     appreciation = text.str.contains("|".join(cfg["appreciation_words"]), regex=True) if cfg[
         "appreciation_words"] else pd.Series(False, index=text.index)
     major = text.str.contains("|".join(cfg["event_words"]), regex=True) if cfg["event_words"] else appreciation & False
@@ -342,7 +350,7 @@ def _monthly_call_fines(customers: pd.DataFrame, contacts: pd.DataFrame, profile
                           pd.Series(month_end, index=eligible))
     due = eligible[held | unknown]
     unknown = unknown[held | unknown]
-    methods = list(cfg["monthly_call_methods"]) + (["短信", "微信"] if cfg["monthly_call_messages_count"] else [])
+    methods = monthly_call_methods(rules)
     calls = ContactDays(contacts, methods).frame
     called = calls[calls["day"].between(month_start, month_end)]["customer_id"].unique()
     missing = ~customers["customer_id"].reindex(due).isin(called).to_numpy()
@@ -388,8 +396,10 @@ def _outreach_fines(customers: pd.DataFrame, contacts: pd.DataFrame, profiles: p
                   _pending_reason(reason, proven, why), when.dt.strftime("%Y-%m-%d"), proven)
 
 
-def _fake_fines(customers: pd.DataFrame, contacts: pd.DataFrame, week: PlanWeek, rules: Rules) -> pd.DataFrame:
-    """Contacts a manager marked false (主管核查), in the look-back window before the audit week's end."""
+def _fake_fines(customers: pd.DataFrame, contacts: pd.DataFrame, week: PlanWeek, rules: Rules,
+                coverage: Coverage) -> pd.DataFrame:
+    """Contacts a manager marked false (主管核查), in the look-back window before the audit week's end;
+    待核实 when the register cannot say whose they are (an essential column missing)."""
     cfg = rules["penalties"]
     if not len(contacts) or "verification" not in contacts or not cfg["fake_words"]:
         return _none()
@@ -404,15 +414,17 @@ def _fake_fines(customers: pd.DataFrame, contacts: pd.DataFrame, week: PlanWeek,
     cust = rows_by_id(customers, marked["customer_id"])
     keep = pd.notna(cust)
     marked, cust = marked[keep], cust[keep]
-    lost = mark[fake & recent][keep].str.contains("战败").fillna(False).to_numpy()
+    lost = mark[fake & recent][keep].str.contains(LOST_STAGE).fillna(False).to_numpy()
     when = marked["contact_at"]
     day = when.dt.strftime("%Y-%m-%d")
     said = column(marked, "content").astype("string").fillna("（无内容）")
     rule = np.where(lost, FAKE_LOST, FAKE_FOLLOW_UP)
     reason = "主管核查=" + mark[fake & recent][keep] + "：" + day + " 的跟进“" + said.str.slice(0, 30) + "”"
     key = when.dt.strftime("%Y-%m-%d %H:%M") + "|" + said.str.slice(0, 30)
-    frame = _fines(cust, FAKE_FOLLOW_UP, "跟进 " + day, when.dt.normalize(), "真实跟进", cfg["fake_fine"], reason,
-                   key)
+    evidence = coverage.of(VERIFIED)
+    proven = np.full(len(marked), evidence.auditable)
+    frame = _fines(cust, FAKE_FOLLOW_UP, "跟进 " + day, when.dt.normalize(), "真实跟进", cfg["fake_fine"],
+                   _pending_reason(reason, proven, evidence.summary), key, proven)
     frame["rule"] = rule
     return frame
 
@@ -452,7 +464,7 @@ def assess_fines(customers: pd.DataFrame, contacts: pd.DataFrame, events: pd.Dat
         _event_fines(customers, evidence, events, profiles, people, week, rules, coverage),
         _monthly_call_fines(customers, evidence, profiles, people, week, rules, coverage),
         _outreach_fines(customers, evidence, profiles, people, week, rules, coverage),
-        _fake_fines(customers, contacts, week, rules),
+        _fake_fines(customers, contacts, week, rules, coverage),
     ], ignore_index=True)
     # The key names the customer by 客户编号, never by row position: registers change between weeks.
     who = customers["customer_id"].reindex(fines["cust"]).astype("string").fillna("?").to_numpy()
