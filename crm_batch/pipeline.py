@@ -36,7 +36,7 @@ from crm_batch.rules.conversation import AGAIN, conversation
 from crm_batch.rules.coverage import Coverage, measure_coverage
 from crm_batch.rules.grading import grade_intent, referral_tier
 from crm_batch.rules.lifecycle import lifecycle
-from crm_batch.rules.office_words import office_status
+from crm_batch.rules.office_words import latest_notes, office_status
 from crm_batch.rules.penalties import CHARGED, assess_fines
 from crm_batch.rules.schedule import merge_actions, merge_waiting, rank_actions, recipients, schedule
 from crm_batch.rules_config import Rules
@@ -106,7 +106,10 @@ def run(
         progress("计算意向等级 …")
     profiles = profiles.join(grade_intent(register.customers, register.contacts, rules))
     profiles = profiles.join(referral_tier(register.customers, rules))
-    profiles = profiles.join(office_status(register.customers, register.contacts, rules))
+    # Worked out once: the status, the plan and 流失预警 read the same latest notes and agreed follow-ups.
+    notes = latest_notes(register.customers, register.contacts)
+    plans = latest_plans(register.customers, register.contacts, pd.Timestamp(week.judged_on))
+    profiles = profiles.join(office_status(register.customers, register.contacts, rules, notes))
     profiles = profiles.join(contact_cadence(register.customers, register.contacts, profiles, week.today, rules))
     if progress:
         progress("检查流失预警 …")
@@ -116,7 +119,7 @@ def run(
         progress(f"读取主管确认 {len(book.read)} 条 …")
     book = merge_decisions(prior.decisions, book)
     profiles = profiles.join(churn_flags(register.customers, register.contacts, profiles, week.today, rules,
-                                         prior.grades, prior.week, appointments_by=week.judged_on))
+                                         prior.grades, prior.week, appointments_by=week.judged_on, plans=plans))
     profiles = profiles.join(lifecycle(register.customers, profiles, rules))
     dates = parse_special_days(register.customers, week, register.findings)
     audit_args = (register.customers, register.contacts, register.events, profiles, dates, week, rules, prior.fines,
@@ -125,7 +128,7 @@ def run(
     if progress:
         progress("安排本周行动 …")
     plan = plan_week(register.customers, register.contacts, register.events, profiles, dates, week, rules,
-                     template_dirs)
+                     template_dirs, plans, notes)
     if progress:
         progress("稽核上周：罚款与合规 …")
     fines, greetings, compliance, coverage = outcome(audit, audit_week, *audit_args)
@@ -138,10 +141,12 @@ def run(
 
 def plan_week(customers: pd.DataFrame, contacts: pd.DataFrame, events: pd.DataFrame, profiles: pd.DataFrame,
               dates: dict[str, pd.DataFrame], week: PlanWeek, rules: Rules,
-              template_dirs: Sequence[Path]) -> WeekPlan:
+              template_dirs: Sequence[Path], plans: pd.DataFrame | None = None,
+              notes: pd.DataFrame | None = None) -> WeekPlan:
     """本周行动: the candidates, ranked and fitted into each agent's days, with drafts; what did not fit;
-    the group sends' lists; the lists for the manager."""
-    plans = latest_plans(customers, contacts, pd.Timestamp(week.judged_on))
+    the group sends' lists; the lists for the manager. ``plans`` and ``notes``: the customers'
+    latest_plans (up to week.judged_on) and latest_notes, when the caller has them."""
+    plans = latest_plans(customers, contacts, pd.Timestamp(week.judged_on)) if plans is None else plans
     long = plan_actions(customers, contacts, events, profiles, dates, week, rules, plans)
     fitted = schedule(rank_actions(long, customers, profiles, rules), week, rules)
     planned = fitted.planned
@@ -152,7 +157,7 @@ def plan_week(customers: pd.DataFrame, contacts: pd.DataFrame, events: pd.DataFr
         group_draft=drafts(planned, customers, talk, agreed, rules, template_dirs, anonymous=True),
         form=planned["action_type"].isin(CALL_SCRIPTS).map({True: "电话", False: "短信"}).to_numpy(),
     )
-    said = last_note(customers, contacts)
+    said = last_note(customers, contacts, notes)
     actions = merge_actions(planned)
     actions["last_note"] = said.reindex(actions["cust"]).to_numpy()
     waiting = merge_waiting(fitted.waiting)

@@ -88,9 +88,10 @@ def _mmdd(value: pd.Series) -> pd.Series:
     return value.dt.strftime("%m-%d")
 
 
-def last_note(customers: pd.DataFrame, contacts: pd.DataFrame) -> pd.Series:
-    """上次跟进: “12-29 电话：客户嫌价格高”, each customer's latest note with its date and method."""
-    notes = latest_notes(customers, contacts)
+def last_note(customers: pd.DataFrame, contacts: pd.DataFrame, notes: pd.DataFrame | None = None) -> pd.Series:
+    """上次跟进: “12-29 电话：客户嫌价格高”, each customer's latest note with its date and method
+    (from ``notes``, the customers' latest_notes, when the caller has them)."""
+    notes = latest_notes(customers, contacts) if notes is None else notes
     method = notes["method"].astype("string").fillna("跟进")
     return (_mmdd(notes["note_at"]).fillna("日期不详") + " " + method + "：" + notes["note"].str.slice(0, 40)
             ).astype("string")

@@ -75,12 +75,14 @@ def last_touch(customers: pd.DataFrame, contacts: pd.DataFrame, now: pd.Timestam
 def churn_flags(
     customers: pd.DataFrame, contacts: pd.DataFrame, profiles: pd.DataFrame, today: dt.date, rules: Rules,
     previous: pd.Series | None = None, previous_week: str | None = None, appointments_by: dt.date | None = None,
+    plans: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Per customer: 预警 (flag names), 风险, 建议动作 and 预警依据, with the idle days behind them.
 
     ``previous`` maps customer_id → the grade in the last snapshot (``previous_week``) of history.
     ``appointments_by``: the day before which an agreed follow-up is missed (the run's real day
-    when it comes before ``today``, as on a Friday's run for next week).
+    when it comes before ``today``, as on a Friday's run for next week); ``plans`` the customers'
+    latest_plans up to that day, when the caller has them.
     """
     cfg = rules["churn"]
     index = customers.index
@@ -144,7 +146,7 @@ def churn_flags(
                              + " → 待主管审批")
     flags[LOST_PENDING] = (pending | said_out, lost_why)
 
-    missed = missed_appointments(customers, contacts, pd.Timestamp(appointments_by or today))
+    missed = missed_appointments(customers, contacts, pd.Timestamp(appointments_by or today), plans)
     missed_days = pd.Series(pd.NA, index=index, dtype="Int64")
     missed_days.loc[missed.index] = missed["missed_days"].to_numpy()
     flags[MISSED] = (missed_days.notna() & ~lost & ~said_out, (

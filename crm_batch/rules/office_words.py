@@ -68,10 +68,14 @@ def latest_notes(customers: pd.DataFrame, contacts: pd.DataFrame) -> pd.DataFram
                         index=customers.index).astype({"note": "string", "method": "string"})
 
 
-def office_status(customers: pd.DataFrame, contacts: pd.DataFrame, rules: Rules) -> pd.DataFrame:
-    """Per customer: ``status`` (无效线索 / 疑似成交 / 建议战败, or missing) and ``status_evidence``."""
+def office_status(customers: pd.DataFrame, contacts: pd.DataFrame, rules: Rules,
+                  notes: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per customer: ``status`` (无效线索 / 疑似成交 / 建议战败, or missing) and ``status_evidence``.
+
+    ``notes``: the customers' latest_notes, when the caller has them.
+    """
     cfg = rules["office_words"]
-    notes = latest_notes(customers, contacts)
+    notes = latest_notes(customers, contacts) if notes is None else notes
     grade_text = column(customers, "grade_written").astype("string")
     when = notes["note_at"].dt.strftime("%Y-%m-%d").fillna("日期不详")
     note_evidence = "最近跟进（" + when + "）：“" + notes["note"].str.slice(0, 60) + "”"

@@ -148,17 +148,18 @@ class ContactDays:
 
     def __init__(self, contacts: pd.DataFrame, methods: list[str], words: list[str] = ()) -> None:
         """``words``: a contact of any method (其他, or none written) whose note holds one counts too."""
-        usable = len(contacts) and {"customer_id", "contact_at"} <= set(contacts.columns)
-        if usable:
-            counted = as_mask(column(contacts, "method").isin(methods)) | mentions(column(contacts, "content"), words)
-            dated = contacts[contacts["contact_at"].notna().to_numpy() & counted]
-        else:
-            dated = pd.DataFrame({"customer_id": [], "contact_at": pd.Series(dtype="datetime64[ns]")})
-        self.frame = pd.DataFrame({"customer_id": dated["customer_id"].astype("string").to_numpy(),
-                                   "day": dated["contact_at"].dt.normalize().to_numpy()}).drop_duplicates()
-        self._people = pd.Index(self.frame["customer_id"].unique())
-        known, usable = self._keys(self.frame["customer_id"], self.frame["day"])
-        self._known = np.unique(known[usable])
+        ids, days = np.array([], dtype=object), np.array([], dtype="datetime64[D]")
+        if len(contacts) and {"customer_id", "contact_at"} <= set(contacts.columns):
+            who = contacts["customer_id"].astype("string")
+            keep = (as_mask(column(contacts, "method").isin(methods)) | mentions(column(contacts, "content"), words)) \
+                & contacts["contact_at"].notna().to_numpy() & who.notna().to_numpy()
+            ids = who.to_numpy()[keep]
+            days = pd.to_datetime(contacts["contact_at"]).to_numpy()[keep].astype("datetime64[D]")
+        self.frame = pd.DataFrame({"customer_id": pd.array(ids, dtype="string"),
+                                   "day": days.astype("datetime64[ns]")})
+        codes, people = pd.factorize(self.frame["customer_id"])
+        self._people = pd.Index(people)
+        self._known = np.unique(codes.astype(np.int64) * DAYS_PER_KEY + days.astype(np.int64))
 
     def _keys(self, ids: pd.Series, when: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         code = self._people.get_indexer(ids.astype("string").to_numpy())
