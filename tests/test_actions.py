@@ -283,8 +283,9 @@ def test_add_months_keeps_the_day_or_the_months_last():
 
 
 def test_a_missed_appointment_is_an_action_on_the_plans_first_day():
-    frame = plan([{"customer_id": "M1", "grade": "B"}],
-                 contacts=[("M1", "2026-11-10", "电话", "2026-11-16", "想看三居室，等周末和爱人商量")])
+    frame = plan([{"customer_id": "M1", "grade": "B"}, {"customer_id": "O1"}],
+                 contacts=[("M1", "2026-11-10", "电话", "2026-11-16", "想看三居室，等周末和爱人商量"),
+                           ("O1", "2026-11-22", "电话", None)])  # the log runs to 11-22
     missed = frame[frame["action_type"] == "逾期回访"].iloc[0]
     assert missed["reason"] == "计划回访已逾期 7 天：上次约定 11-16"
     assert (missed["date"].strftime("%m-%d"), missed["until"].strftime("%m-%d"), missed["age"]) == ("11-23", "11-29", 7)
@@ -299,13 +300,27 @@ def test_an_appointment_followed_by_any_contact_is_not_missed():
 
 def test_a_fridays_run_calls_the_weekends_appointment_on_monday_and_misses_only_the_past_ones():
     week = PlanWeek.for_run(dt.date(2026, 11, 27))  # Friday: plan week 11-30 … 12-06
-    frame = plan([{"customer_id": "W1", "grade": "C"}, {"customer_id": "W2", "grade": "C"}],
+    frame = plan([{"customer_id": "W1", "grade": "C"}, {"customer_id": "W2", "grade": "C"}, {"customer_id": "O1"}],
                  contacts=[("W1", "2026-11-20", "电话", "2026-11-28", "周六来看房"),
-                           ("W2", "2026-11-20", "电话", "2026-11-26", "周四回电")], week=week)
+                           ("W2", "2026-11-20", "电话", "2026-11-26", "周四回电"),
+                           ("O1", "2026-11-27", "电话", None)], week=week)  # the log runs to the Friday
     assert days(frame, "W1", "逾期回访") == []  # Saturday 11-28 has not come yet on Friday
     assert days(frame, "W1", "计划回访") == ["11-30"]  # called on the plan week's first day
     assert days(frame, "W2", "逾期回访") == ["11-30"]  # Thursday's was missed: 1 day late on Friday
     assert frame[(frame["who"] == "W2") & (frame["action_type"] == "逾期回访")].iloc[0]["age"] == 1
+
+
+def test_an_appointment_after_the_logs_last_day_is_not_missed_but_checked_first_thing():
+    # The log was exported on Friday 11-20 and read on Monday 11-23: Saturday's appointment may have been kept.
+    frame = plan([{"customer_id": "E1", "grade": "C"}, {"customer_id": "E2", "grade": "C"}, {"customer_id": "O1"}],
+                 contacts=[("E1", "2026-11-12", "电话", "2026-11-21", "周六看房"),
+                           ("E2", "2026-11-12", "电话", "2026-11-18", "周三回电"),
+                           ("E2", "2026-11-20", "微信", None, "发了户型图"),
+                           ("O1", "2026-11-20", "电话", None)])
+    assert days(frame, "E1", "逾期回访") == [] and days(frame, "E1", "计划回访") == ["11-23"]
+    row = frame[(frame["who"] == "E1") & (frame["action_type"] == "计划回访")].iloc[0]
+    assert row["reason"] == "上次电话（11-12）约定 11-21 回访（登记表只记到 11-20，请先确认是否已回访）：周六看房"
+    assert days(frame, "E2", "逾期回访") == []  # the WeChat of 11-20 came after the plan was agreed
 
 
 def test_a_customer_who_said_no_gets_no_routine_calls_but_keeps_the_birthday():
@@ -361,8 +376,10 @@ def test_a_lunar_birthday_names_the_greeting_days_own_lunar_date():
 def test_a_mid_week_run_dates_nothing_before_today():
     wednesday = PlanWeek.containing(dt.date(2026, 11, 25))
     frame = plan(
-        [{"customer_id": "P1", "grade": "C", "birthday": "1980-11-23"}, {"customer_id": "P2", "grade": "C"}],
-        contacts=[("P1", "2026-11-20", "电话", None), ("P2", "2026-11-20", "电话", "2026-11-24")],
+        [{"customer_id": "P1", "grade": "C", "birthday": "1980-11-23"}, {"customer_id": "P2", "grade": "C"},
+         {"customer_id": "O1", "grade": "C"}],
+        contacts=[("P1", "2026-11-20", "电话", None), ("P2", "2026-11-20", "电话", "2026-11-24"),
+                  ("O1", "2026-11-25", "电话", None)],  # the log runs to today
         events=[{"event_name": "品鉴会", "event_date": "2026-11-30", "event_target": "全部客户"}],
         week=wednesday)
     assert frame["date"].min() == pd.Timestamp("2026-11-25")

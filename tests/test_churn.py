@@ -105,6 +105,12 @@ def test_a_missed_appointment_is_flagged_and_high_after_a_month(agreed, risk, da
     assert row.action.startswith("先回访约好的客户")
 
 
+def test_an_appointment_on_the_logs_last_day_or_after_is_not_missed():
+    # The log runs to 11-22 (LOG_END): whether the 11-22 call was made that evening, it cannot say.
+    assert pd.isna(profile(stage="来访", grade="C", contacts=[("2026-11-10", "电话", "2026-11-22")]).alerts)
+    assert profile(stage="来访", grade="C", contacts=[("2026-11-10", "电话", "2026-11-21")]).alerts == "未按计划回访"
+
+
 def test_an_appointment_followed_by_a_contact_was_kept():
     row = profile(stage="来访", grade="C", contacts=[("2026-11-10", "电话", "2026-11-16"), ("2026-11-17", "微信")])
     assert pd.isna(row.alerts)

@@ -39,7 +39,7 @@ from lunar_python import Solar
 from crm_batch import almanac
 from crm_batch.calendar import PlanWeek
 from crm_batch.rules import column, date_column, key_account, last_contact, top_customer
-from crm_batch.rules.appointments import latest_plans, missed_appointments
+from crm_batch.rules.appointments import latest_plans, missed_appointments, provable_until
 from crm_batch.rules.cadence import recorded_until, stale_top_grade
 from crm_batch.rules.office_words import latest_notes
 from crm_batch.rules_config import Rules
@@ -330,10 +330,14 @@ def planned_follow_ups(customers: pd.DataFrame, contacts: pd.DataFrame, week: Pl
     said = plans["said"]
     method = plans["set_by"].fillna("跟进")
     when = _mmdd(plans["set_at"]).fillna("日期不详")
-    due = plans[plans["planned_for"].between(judged, sunday)]
+    until = provable_until(contacts, judged)
+    due = plans[plans["planned_for"].between(until, sunday)]
+    unknown = plans["planned_for"] < today  # agreed before the plan's first day, after the log's last
     reason = ("上次" + method + "（" + when + "）约定 " + _mmdd(plans["planned_for"]) + " 回访"
-              + ("：" + said).fillna(""))
-    # An appointment of the days before the plan week (a Friday's run) is called on its first day.
+              + pd.Series(np.where(unknown, f"（登记表只记到 {until:%m-%d}，请先确认是否已回访）", ""),
+                          index=plans.index) + ("：" + said).fillna(""))
+    # An appointment of the days before the plan's first day that the log cannot judge (a Friday's
+    # run, an export a few days old) is called on that first day.
     parts = [_rows(due.index, due["planned_for"].clip(lower=today), PLANNED, reason[due.index], None,
                    said[due.index])]
     missed = missed_appointments(customers, contacts, judged, given)

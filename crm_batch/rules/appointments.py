@@ -3,9 +3,11 @@
 Only a customer's latest plan counts: a later contact that names another day
 replaces it. A plan is **missed** (未按计划回访) when its day is before the
 reference day and nothing was recorded with the customer after the contact that
-set it — seed 003 names "未按照计划执行回访" as the typical failure of a
-follow-up card. Missed plans are never forgotten: the week's plan calls them
-first (rules/actions.py) and 流失预警 flags them (rules/churn.py).
+set it, and the log goes on past that day: a log exported on Friday cannot tell
+whether Saturday's appointment was kept (see ``provable_until``). Seed 003 names
+"未按照计划执行回访" as the typical failure of a follow-up card. Missed plans are
+never forgotten: the week's plan calls them first (rules/actions.py) and 流失预警
+flags them (rules/churn.py).
 """
 
 from __future__ import annotations
@@ -56,13 +58,26 @@ def latest_plans(customers: pd.DataFrame, contacts: pd.DataFrame, today: pd.Time
     }, index=customers.index).astype({"set_by": "string", "said": "string"})
 
 
+def provable_until(contacts: pd.DataFrame, today: pd.Timestamp) -> pd.Timestamp:
+    """The day from which an agreed follow-up cannot be called missed: ``today``, or the log's last
+    recorded day when the log ends before it (an export from last Friday, read on Monday)."""
+    until = today.normalize()
+    if not len(contacts) or "contact_at" not in contacts:
+        return until
+    at = date_column(contacts, "contact_at")
+    last = at[at < until + pd.Timedelta(days=1)].max()
+    return min(until, last.normalize()) if pd.notna(last) else until
+
+
 def missed_appointments(customers: pd.DataFrame, contacts: pd.DataFrame, today: pd.Timestamp,
                         plans: pd.DataFrame | None = None) -> pd.DataFrame:
-    """未按计划回访: the customers whose agreed day is before ``today`` with nothing recorded since.
+    """未按计划回访: the customers whose agreed day is before ``today`` and before the log's last day
+    (``provable_until``) with nothing recorded since.
 
     Returns the rows of ``latest_plans`` (given, or worked out) for those customers, with
-    ``missed_days``: how many days ago the agreed day was.
+    ``missed_days``: how many days before ``today`` the agreed day was.
     """
     plans = latest_plans(customers, contacts, today) if plans is None else plans.loc[customers.index]
-    missed = plans[plans["planned_for"].notna() & (plans["planned_for"] < today.normalize()) & ~plans["kept"]]
+    until = provable_until(contacts, today)
+    missed = plans[plans["planned_for"].notna() & (plans["planned_for"] < until) & ~plans["kept"]]
     return missed.assign(missed_days=(today.normalize() - missed["planned_for"]).dt.days.astype("int64"))
