@@ -226,6 +226,15 @@ def test_days_after_the_run_are_never_audited():
     assert "2026-10-09（运行当天）起的日子还没过完" in audit.fines.iloc[-1]["reason"]
 
 
+def test_a_log_that_ends_before_the_audit_week_charges_only_what_the_manager_marked():
+    audit = assess([{"customer_id": "C1", "stage": "意向"}],
+                   [("C1", "2026-09-25 10:00", "电话", "虚假跟进", "客户说再考虑"), *span("2026-09-01", "2026-09-30")])
+    assert audit.coverage.days_said() == (
+        "0 天：数据截至 2026-09-30，稽核周（2026-10-05 至 2026-10-11）没有可以稽核的日子，"
+        "问候、电话等按日子稽核的规则都不罚款")
+    assert audit.brief() == [("C1", "虚假跟进", "跟进 2026-09-25", 100.0, 1)]  # the supervisor's own finding
+
+
 def test_a_week_before_the_register_begins_proves_nothing():
     audit = assess([{"customer_id": "C1"}], span("2026-10-03", "2026-10-12"))  # 国庆 began before the data
     assert audit.brief() == [("C1", "漏发问候", "寒露 2026-10-08", 10.0, pd.NA)]

@@ -129,7 +129,7 @@ class Coverage:
         last = self.last_day
         week = f"{self.start:%Y-%m-%d} 至 {self.end:%Y-%m-%d}"
         if last is None:
-            return f"0 天：{self.gap()}，稽核周（{week}）没有可以稽核的日子，不罚款"
+            return f"0 天：{self.gap()}，稽核周（{week}）没有可以稽核的日子，问候、电话等按日子稽核的规则都不罚款"
         said = f"{self.first_day:%Y-%m-%d} 至 {last:%Y-%m-%d}，{self.days} 天"
         if self.whole_week:
             return f"{said}（整周）"
