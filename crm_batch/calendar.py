@@ -6,9 +6,9 @@ import datetime as dt
 from dataclasses import dataclass
 
 WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
-# Run on this weekday or later, the default plan is next week: by Friday the week is nearly done, and
-# the manager is preparing Monday's hand-out.
-NEXT_WEEK_FROM = 4  # Friday
+# Run on this weekday or later, the default plan is next week (rules ``actions.next_week_from``): by
+# Friday the week is nearly done, and the manager is preparing Monday's hand-out.
+NEXT_WEEK_FROM = "周五"
 
 
 @dataclass(frozen=True)
@@ -24,12 +24,13 @@ class PlanWeek:
         return cls(day - dt.timedelta(days=day.weekday()), day)
 
     @classmethod
-    def for_run(cls, today: dt.date) -> PlanWeek:
-        """The default plan week of a run on ``today``: this week until Thursday, next week from Friday.
+    def for_run(cls, today: dt.date, next_week_from: str = NEXT_WEEK_FROM) -> PlanWeek:
+        """The default plan week of a run on ``today``: this week before ``next_week_from`` (a weekday's
+        Chinese name), next week from that day on.
 
         Within this week, actions start on ``today``, never on days already past.
         """
-        if today.weekday() >= NEXT_WEEK_FROM:
+        if today.weekday() >= WEEKDAYS.index(next_week_from):
             return cls(today + dt.timedelta(days=7 - today.weekday()), ran_on=today)
         return cls.containing(today)
 

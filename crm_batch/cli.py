@@ -156,7 +156,8 @@ def _run(args: argparse.Namespace, base_dir: Path) -> int:
         from crm_batch.history import History
 
         today = pipeline.today()
-        week = PlanWeek.containing(args.week) if args.week else PlanWeek.for_run(today)
+        week = (PlanWeek.containing(args.week) if args.week
+                else PlanWeek.for_run(today, rules["actions"]["next_week_from"]))
         _say(f"客户维护周报 · 计划周 {week.describe()} · 规则：{rules.preset_label}")
         if not args.week:
             _say(f"  {week.why(today)}。")

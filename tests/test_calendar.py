@@ -22,6 +22,13 @@ def test_the_default_plan_week_is_this_week_until_thursday_then_next_week(today,
     assert week.audit.monday == week.monday - dt.timedelta(days=7)
 
 
+def test_a_team_chooses_from_which_day_the_default_is_next_week():
+    friday, saturday = dt.date(2026, 11, 27), dt.date(2026, 11, 28)
+    assert PlanWeek.for_run(friday, "周六").monday == dt.date(2026, 11, 23)
+    assert PlanWeek.for_run(saturday, "周六").monday == dt.date(2026, 11, 30)
+    assert PlanWeek.for_run(dt.date(2026, 11, 26), "周四").monday == dt.date(2026, 11, 30)
+
+
 def test_the_choice_is_said_in_words():
     friday = dt.date(2026, 11, 27)
     said = PlanWeek.for_run(friday).why(friday)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import subprocess
 import sys
 import time
@@ -588,3 +589,17 @@ def test_one_agents_workbook_failing_does_not_stop_the_others(office_register, t
     assert "经纪人“李娜”的工作簿没有生成" in said and "磁盘空间不足" in said
     assert sorted(p.name for p in (out / "经纪人").glob("*.xlsx")) == ["赵强.xlsx"]
     assert (out / REPORT).exists()
+
+
+def test_a_team_that_works_saturdays_plans_the_rest_of_this_week_on_a_friday(office_register, tmp_path, capsys,
+                                                                              monkeypatch):
+    from crm_batch import pipeline
+
+    friday = dt.date(2026, 11, 27)
+    monkeypatch.setattr(pipeline, "today", lambda: friday)
+    assert main([str(office_register), "--check", "--out", str(tmp_path / "o")], base_dir=tmp_path) == 1
+    assert "今天是周五，默认安排下周" in capsys.readouterr().out
+    (tmp_path / "rules.toml").write_text('[actions]\nnext_week_from = "周六"\n', encoding="utf-8")
+    assert main([str(office_register), "--check", "--out", str(tmp_path / "o")], base_dir=tmp_path) == 1
+    said = capsys.readouterr().out
+    assert "计划周 2026-W48" in said and "从今天（周五）起安排" in said

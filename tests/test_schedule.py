@@ -10,8 +10,10 @@ import datetime as dt
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from crm_batch.calendar import PlanWeek
+from crm_batch.errors import RulesInvalid
 from crm_batch.rules.actions import _rows
 from crm_batch.rules.schedule import merge_actions, merge_waiting, rank_actions, schedule
 from crm_batch.rules_config import Rules, load_rules
@@ -83,6 +85,26 @@ def test_priority_is_high_only_for_what_the_manager_must_act_on():
         item(5, "2026-11-23", "意向复核"),                              # a stale A: 高 in the table
     ], ["C", "C", "A", "C", "C", "A"], alerts=[None, None, None, None, "大客户无进展", "落后频率"])
     assert ranked["priority"].tolist() == ["中", "高", "中", "中", "高", "高"]
+
+
+
+def test_a_team_reorders_the_tiers(tmp_path):
+    """The tiers are rules data: a team that wants quarterly revisits before birthdays and C calls before
+    B calls says so in [actions.order] and [actions.call_order]."""
+    rules = team(tmp_path, '[actions.order]\n"季度回访" = 2\n\n[actions.call_order]\nrest = 4\n')
+    ranked, _ = plan([item(0, "2026-11-23", "季度回访"), item(1, "2026-11-23", "生日祝福"),
+                      item(2, "2026-11-23", "电话回访"), item(3, "2026-11-23", "电话回访")],
+                     ["D", "C", "C", "B"], rules)
+    assert ranked["score"].tolist() == [2000, 3000, 4000, 5000]
+
+
+def test_a_tier_that_is_not_a_small_whole_number_is_named(tmp_path):
+    with pytest.raises(RulesInvalid) as caught:
+        team(tmp_path, '[actions.order]\n"季度回访" = "最后"\n')
+    assert "actions.order.季度回访" in str(caught.value)
+    with pytest.raises(RulesInvalid) as caught:
+        team(tmp_path, "[actions.call_order]\ntop = -1\n")
+    assert "actions.call_order.top" in str(caught.value)
 
 
 # ---------------------------------------------------------------- capacity

@@ -233,7 +233,7 @@ def _line_counts(columns: list[Column], frame: pd.DataFrame) -> np.ndarray:
     """Lines in each row's tallest cell of a wrap column, as Excel wraps it: every written line takes
     as many lines as its width needs in the column, and a row of them is made that tall. The text
     itself is left as it is (a copied cell with line breaks of ours would paste in quotes)."""
-    lines = np.ones(len(frame), dtype=np.int64)
+    lines = np.ones(len(frame), dtype=np.float64)
     for column in [c for c in columns if c.kind == "wrap" and c.key in frame]:
         text = pa.array(frame[column.key].astype("string").array, type=pa.large_string()).fill_null("")
         parts = pc.split_pattern(text, "\n")
@@ -245,7 +245,9 @@ def _line_counts(columns: list[Column], frame: pd.DataFrame) -> np.ndarray:
             ends = np.cumsum(np.r_[0, folded])[pc.list_value_length(parts).to_numpy(zero_copy_only=False).cumsum()]
             starts = np.r_[0, ends[:-1]]
             count = ends - starts
-            count = count + count // 3  # Chinese lines stand taller than the row height counts them
+            # Chinese lines stand taller than the row height counts them (LibreOffice and WPS more so than
+            # Excel): a wrapped cell gets a third more room, from two lines on.
+            count = np.where(count > 1, count * 4 / 3, count)
         else:
             count = pc.list_value_length(parts).to_numpy(zero_copy_only=False)
         lines = np.maximum(lines, count)

@@ -1,6 +1,7 @@
 """一周排得下: the week's candidate actions fitted into each agent's days, in the order worth doing.
 
-**The score (排序).** Every action has a tier; within a tier the longest overdue goes first:
+**The score (排序).** Every action has a tier (rules ``[actions.order]``, routine calls by grade in
+``[actions.call_order]``; the defaults below); within a tier the longest overdue goes first:
 
     score = tier × 1000 − min(days overdue, 999)        the lower, the earlier in the day
 
@@ -42,21 +43,10 @@ import pandas as pd
 
 from crm_batch.calendar import WEEKDAYS, PlanWeek
 from crm_batch.rules import column
-from crm_batch.rules.actions import DEAL, MISSED, PLANNED, REGRADE, call_tier
+from crm_batch.rules.actions import DEAL, MISSED, REGRADE, call_tier
 from crm_batch.rules_config import Rules
 from crm_batch.vocabulary import LEVELS, NO_AGENT
 
-# The tier of each action type (see the module docstring); routine calls by CALL_TIERS.
-TIERS = {
-    "节日群发": 0, "节气群发": 0,
-    MISSED: 1, PLANNED: 1,
-    REGRADE: 2, DEAL: 2,
-    "生日祝福": 3, "纪念日祝福": 3, "生日会邀约": 3, "节日问候": 3, "节气问候": 3,
-    "大客户回访": 4, "外拓回访": 4,
-    "活动通知": 5, "售后回访": 5, "保养提醒": 5,
-    "季度回访": 6,
-}
-CALL_TIERS = {"top": 2, "next": 5, "rest": 6}
 ROUTINE_CALL = "电话回访"
 GROUP_TYPES = {"节日问候": "节日群发", "节气问候": "节气群发"}
 # "On the first working day with room": these wait for a working day, whatever their window.
@@ -83,12 +73,14 @@ def rank_actions(long: pd.DataFrame, customers: pd.DataFrame, profiles: pd.DataF
     cust = long["cust"].to_numpy()
     agent = customers["agent"].astype("string").reindex(cust).fillna(NO_AGENT).to_numpy(dtype=object)
     kind = long["action_type"].astype("string")
-    tier = kind.map(TIERS).astype("Float64")
+    order, call_order = rules["actions"]["order"], rules["actions"]["call_order"]
+    tier = kind.map(order).astype("Float64")
     calls = kind.eq(ROUTINE_CALL).fillna(False).to_numpy(dtype=bool)
-    by_grade = call_tier(profiles, rules).map(CALL_TIERS).reindex(cust).to_numpy(dtype=float)
+    by_grade = call_tier(profiles, rules).map(call_order).reindex(cust).to_numpy(dtype=float)
     tier = tier.mask(calls, pd.Series(by_grade, index=tier.index, dtype="Float64"))
-    tier = tier.fillna(CALL_TIERS["rest"]).astype("int64")
-    tier = tier.mask(long["group"].to_numpy(dtype=bool), TIERS["节日群发"])
+    tier = tier.fillna(max([*order.values(), *call_order.values()])).astype("int64")
+    group = long["group"].to_numpy(dtype=bool)
+    tier = tier.mask(group, kind.map(GROUP_TYPES).map(order).fillna(0).astype("int64"))
     age = long["age"].clip(lower=0, upper=MAX_AGE).astype("int64")
     levels = kind.map(rules["actions"]["priority"]).fillna(LEVELS[-1]).map(LEVELS.index).astype("int64")
     missed_long = kind.eq(MISSED).fillna(False) & (long["age"] > rules["churn"]["missed_high_days"])
@@ -138,7 +130,7 @@ def schedule(ranked: pd.DataFrame, week: PlanWeek, rules: Rules) -> Schedule:
     at = today + pd.to_timedelta(np.maximum(day_of, 0), unit="D")
     planned = ranked.assign(date=at.to_numpy())[day_of >= 0]
     waiting = ranked[day_of < 0]
-    return Schedule(_join_group_to_personal(planned),
+    return Schedule(_join_group_to_personal(planned, rules["actions"]["order"]),
                     waiting.assign(why=_why_waiting(waiting, cap[agent_code[day_of < 0]], workday, today)))
 
 
@@ -224,17 +216,19 @@ def _level_quota(plan: _Sweep, spread: np.ndarray, cap: np.ndarray, workday: np.
     return np.clip(high[:, None] - used, 0, free)
 
 
-def _join_group_to_personal(planned: pd.DataFrame) -> pd.DataFrame:
-    """A group greeting's recipient who is contacted that day anyway is greeted in that row instead."""
+def _join_group_to_personal(planned: pd.DataFrame, order: dict[str, int]) -> pd.DataFrame:
+    """A group greeting's recipient who is contacted that day anyway is greeted in that row instead
+    (ranked as a personal greeting, ``order``)."""
     group = planned["group"].to_numpy(dtype=bool)
     personal = planned.loc[~group, ["cust", "date"]].drop_duplicates()
     hit = pd.MultiIndex.from_frame(planned[["cust", "date"]]).isin(pd.MultiIndex.from_frame(personal))
     joined = group & hit
     if not joined.any():
         return planned
+    personal_tier = planned["action_type"].map(order).fillna(planned["tier"]).to_numpy(dtype=np.int64)
     return planned.assign(group=group & ~joined,
-                          tier=np.where(joined, TIERS["节日问候"], planned["tier"].to_numpy()),
-                          score=np.where(joined, TIERS["节日问候"] * 1000, planned["score"].to_numpy()))
+                          tier=np.where(joined, personal_tier, planned["tier"].to_numpy()),
+                          score=np.where(joined, personal_tier * 1000, planned["score"].to_numpy()))
 
 
 def _why_waiting(waiting: pd.DataFrame, cap: np.ndarray, workday: np.ndarray, today: pd.Timestamp) -> pd.Series:
@@ -283,6 +277,24 @@ def _combined_drafts(frame: pd.DataFrame, group: np.ndarray, groups: int) -> np.
     return np.where(count > 0, out, None)
 
 
+def _collapse(frame: pd.DataFrame, keys: list[str]) -> tuple[pd.DataFrame, np.ndarray, int]:
+    """One row per ``keys`` group of ``frame`` (sorted best score first within each group): the lead row,
+    with every action type (``types``), every distinct reason (``reasons``) and the highest priority.
+    Also returns the group number of each of ``frame``'s rows, and the number of groups."""
+    g = frame.groupby(keys, sort=False).ngroup().to_numpy()
+    n = int(g.max()) + 1 if len(g) else 0
+    kinds = frame.drop_duplicates([*keys, "action_type"])
+    reasons = frame[frame["reason"].notna()].drop_duplicates([*keys, "reason"])
+    level = frame["priority"].map(LEVELS.index).to_numpy(dtype=np.int64)
+    best = np.full(n, len(LEVELS) - 1, dtype=np.int64)
+    np.minimum.at(best, g, level)
+    rows = frame.drop_duplicates(keys).assign(
+        types=_joined(g[frame.index.get_indexer(kinds.index)], kinds["action_type"].to_numpy(dtype=object), "、", n),
+        reasons=_joined(g[frame.index.get_indexer(reasons.index)], reasons["reason"].to_numpy(dtype=object), "；", n),
+        priority=np.asarray(LEVELS, dtype=object)[best])
+    return rows, g, n
+
+
 def merge_actions(planned: pd.DataFrame) -> pd.DataFrame:
     """本周行动's rows: one per customer and day, plus one per group send; best score first in each agent's day.
 
@@ -292,20 +304,8 @@ def merge_actions(planned: pd.DataFrame) -> pd.DataFrame:
     """
     group = planned["group"].to_numpy(dtype=bool)
     personal = planned[~group].sort_values(["cust", "date", "score"], kind="stable")
-    keys = ["cust", "date"]
-    g = personal.groupby(keys, sort=False).ngroup().to_numpy()
-    n = int(g.max()) + 1 if len(g) else 0
-    lead = personal.drop_duplicates(keys)
-    kinds = personal.drop_duplicates([*keys, "action_type"])
-    reasons = personal[personal["reason"].notna()].drop_duplicates([*keys, "reason"])
-    level = personal["priority"].map(LEVELS.index).to_numpy(dtype=np.int64)
-    best = np.full(n, len(LEVELS) - 1, dtype=np.int64)
-    np.minimum.at(best, g, level)
-    rows = lead.assign(
-        types=_joined(g[personal.index.get_indexer(kinds.index)], kinds["action_type"].to_numpy(dtype=object), "、", n),
-        reasons=_joined(g[personal.index.get_indexer(reasons.index)], reasons["reason"].to_numpy(dtype=object),
-                        "；", n),
-        priority=np.asarray(LEVELS, dtype=object)[best], recipients=pd.NA)
+    rows, g, n = _collapse(personal, ["cust", "date"])
+    rows = rows.assign(recipients=pd.NA)
     if "draft" in personal:
         rows["draft"] = _combined_drafts(personal, g, n)
     rows = pd.concat([rows, _group_rows(planned[group])], ignore_index=True)
@@ -347,17 +347,6 @@ def merge_waiting(waiting: pd.DataFrame) -> pd.DataFrame:
                                           ("群发" + waiting["agent"].astype("string")).to_numpy(dtype=object),
                                           waiting["cust"].to_numpy(dtype=object)))
     frame = frame.sort_values(["_unit", "score"], kind="stable")
-    g = frame.groupby("_unit", sort=False).ngroup().to_numpy()
-    n = int(g.max()) + 1
-    lead = frame.drop_duplicates("_unit")
-    kinds = frame.drop_duplicates(["_unit", "action_type"])
-    reasons = frame[frame["reason"].notna()].drop_duplicates(["_unit", "reason"])
-    level = frame["priority"].map(LEVELS.index).to_numpy(dtype=np.int64)
-    best = np.full(n, len(LEVELS) - 1, dtype=np.int64)
-    np.minimum.at(best, g, level)
-    rows = lead.assign(
-        types=_joined(g[frame.index.get_indexer(kinds.index)], kinds["action_type"].to_numpy(dtype=object), "、", n),
-        reasons=_joined(g[frame.index.get_indexer(reasons.index)], reasons["reason"].to_numpy(dtype=object), "；", n),
-        priority=np.asarray(LEVELS, dtype=object)[best])
+    rows, _, _ = _collapse(frame, ["_unit"])
     rows = rows.sort_values(["agent", "score", "date"], kind="stable")
     return rows.drop(columns=["_unit", "reason"]).rename(columns={"action_type": "lead_type"}).reset_index(drop=True)
