@@ -245,10 +245,11 @@ def _check_rule_values(data: Mapping[str, Any], path: str) -> None:
     _check_subset(data["churn"]["note_flags"], churn["flags"], path, "churn.note_flags", "预警")
     _check_subset(data["actions"]["workdays"], list(WEEKDAYS), path, "actions.workdays", "星期")
     _check_subset([data["actions"]["next_week_from"]], list(WEEKDAYS), path, "actions.next_week_from", "星期")
-    for table in ("order", "call_order"):
-        for name, tier in data["actions"][table].items():
-            if not isinstance(tier, int) or isinstance(tier, bool) or not 0 <= tier <= 99:
-                raise RulesInvalid(path, f"actions.{table}.{name}", "档次应为 0–99 的整数，小的先做")
+    tiers = {f"actions.{table}.{name}": tier for table in ("order", "call_order")
+             for name, tier in data["actions"][table].items()}
+    for key, tier in {**tiers, "actions.urgent_up_to": data["actions"]["urgent_up_to"]}.items():
+        if not isinstance(tier, int) or isinstance(tier, bool) or not 0 <= tier <= 99:
+            raise RulesInvalid(path, key, "档次应为 0–99 的整数，小的先做")
     for agent, capacity in {"": data["actions"]["capacity"], **data["actions"]["capacity_by_agent"]}.items():
         if capacity < 1:
             key = f"actions.capacity_by_agent.{agent}" if agent else "actions.capacity"

@@ -155,6 +155,23 @@ def test_what_cannot_wait_goes_before_better_scored_work_that_can(tmp_path):
     assert placed(fitted) == {1: "11-24", 0: "11-25"}
 
 
+def test_routine_calls_at_the_end_of_their_window_do_not_push_out_missed_appointments(tmp_path):
+    """An overloaded agent (one contact a day): a B call due each day, three missed appointments. The ranking
+    puts missed appointments first, so they take Monday to Wednesday and those days' B calls wait."""
+    rules = team(tmp_path, "[actions]\ncapacity = 1\n")
+    days = [f"2026-11-{23 + k}" for k in range(7)]
+    items = [item(k, day, "电话回访") for k, day in enumerate(days)]
+    items += [item(7 + k, "2026-11-23", "逾期回访", until="2026-11-29", age=10 + k) for k in range(3)]
+    _, fitted = plan(items, ["B"] * 10, rules)
+    assert placed(fitted) == {9: "11-23", 8: "11-24", 7: "11-25", 3: "11-26", 4: "11-27", 5: "11-28", 6: "11-29"}
+    assert sorted(fitted.waiting["cust"]) == [0, 1, 2]
+    # A team that wants routine calls to keep their day says so: the oldest missed appointment gets Sunday,
+    # when it cannot wait either.
+    rules = team(tmp_path, "[actions]\ncapacity = 1\nurgent_up_to = 6\n")
+    _, fitted = plan(items, ["B"] * 10, rules)
+    assert sorted(fitted.waiting["cust"]) == [6, 7, 8]
+
+
 def test_overdue_work_is_spread_evenly_over_the_working_days_the_oldest_first(tmp_path):
     rules = team(tmp_path, '[actions]\nworkdays = ["周一", "周二", "周三", "周四", "周五"]\n')
     items = [item(i, "2026-11-23", "季度回访", until="2026-11-29", age=100 - i, spread=True) for i in range(12)]
