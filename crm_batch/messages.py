@@ -45,10 +45,11 @@ FALLBACK_SALUTATION = "您"
 MAX_NAME_CHARS = 4
 # The columns of an action row that a draft depends on.
 DRAFT_COLUMNS = ("action_type", "salutation", "agent", "occasion", "date", "detail", "topic", "topic_at",
-                 "situation", "last_at", "agreed")
+                 "situation", "last_at", "agreed", "call_number")
 # The variables every template may use; templates/README.md documents them.
 TEMPLATE_VARIABLES = ("salutation", "greeting", "agent", "agent_title", "company", "intro", "signature", "occasion",
-                      "date", "weekday", "detail", "topic", "topic_ago", "situation", "last_ago", "agreed")
+                      "date", "weekday", "detail", "topic", "topic_ago", "situation", "last_ago", "agreed",
+                      "call_number")
 # The action types whose draft is a call script (电话话术); the others are text messages (短信).
 CALL_SCRIPTS = frozenset({"逾期回访", "计划回访", "意向复核", "成交确认", "外拓回访", "大客户回访", "电话回访",
                           "季度回访"})
@@ -171,7 +172,7 @@ def render_drafts(actions: pd.DataFrame, rules: Rules, template_dirs: Sequence[P
     """话术/短信草稿: one text per action row (same index); missing where the action type has no template.
 
     ``actions`` has the columns of ``DRAFT_COLUMNS`` (the conversation ones —
-    topic, topic_at, situation, last_at, agreed — may be absent); ``date`` is the
+    topic, topic_at, situation, last_at, agreed, call_number — may be absent); ``date`` is the
     action's day. Missing texts reach the template as "" (salutation as “您”).
 
     A text is rendered once per distinct value of the variables its template uses. The
@@ -287,6 +288,9 @@ def _contexts(actions: pd.DataFrame, sender: Sender) -> pd.DataFrame:
         "situation": text("situation"),
         "last_ago": ago_texts(day("last_at"), date),
         "agreed": _month_day(day("agreed")),
+        # Which call to the customer this is in the week (1 when not given): scripts vary from day to day.
+        "call_number": (actions["call_number"].fillna(1).astype("int64").to_numpy() if "call_number" in actions
+                        else np.ones(n, dtype=np.int64)),
     }, index=actions.index)
 
 
@@ -399,11 +403,14 @@ def _sample_contexts(sender: Sender) -> list[dict[str, str]]:
     without detail and topic)."""
     base = {"salutation": "王先生", "greeting": "王先生，您好", "agent": "张三", "agent_title": sender.title,
             "company": sender.company, "intro": sender.intro("张三"), "signature": sender.signature("张三"),
-            "date": "11月23日", "weekday": "周一", "topic_ago": "5天前", "last_ago": "3天前", "agreed": "11月20日"}
+            "date": "11月23日", "weekday": "周一", "topic_ago": "5天前", "last_ago": "3天前", "agreed": "11月20日",
+            "call_number": 1}
     occasions = ("", "生日", "春节", "元宵", "清明", "端午", "中秋", "国庆", "元旦", "冬至", "立春", "立夏", "立秋",
                  "立冬", "大寒", "店庆活动")
     plain = [{**base, "occasion": o, "detail": d, "topic": "", "situation": ""}
              for o in occasions for d in ("", "示例说明")]
     talks = [{**base, "occasion": "", "detail": "", "topic": t, "situation": s}
-             for t in ("", "户型") for s in ("", "未接通", "久未联系", "来访后", "再次联系")]
-    return plain + talks
+             for t in ("", "户型") for s in ("", "未接通", "久未联系", "来访后")]
+    again = [{**base, "occasion": "", "detail": "", "topic": t, "situation": "再次联系", "call_number": k}
+             for t in ("", "户型") for k in range(2, 8)]
+    return plain + talks + again

@@ -211,12 +211,11 @@ def _drafts(items: pd.DataFrame, customers: pd.DataFrame, talk: pd.DataFrame, ag
     appointment = kind.isin([PLANNED, MISSED]).to_numpy()
     # A customer called again later in the week: the script says so, it does not repeat the first call.
     calls = kind.isin(CALL_SCRIPTS).fillna(False).to_numpy(dtype=bool)
-    earlier = pd.Series(False, index=items.index)
+    call_number = pd.Series(1, index=items.index, dtype="int64")
     if calls.any():
-        dated = items.loc[calls, ["cust", "date"]].sort_values("date", kind="stable")
-        seen = dated.groupby("cust", sort=False)["date"].transform("min")
-        earlier.loc[dated.index] = (dated["date"] > seen).to_numpy()
-    situation = said["situation"].astype("string").mask(earlier.to_numpy(), AGAIN)
+        dated = items.loc[calls, ["cust", "date"]]
+        call_number.loc[dated.index] = dated.groupby("cust", sort=False)["date"].rank(method="dense").astype("int64")
+    situation = said["situation"].astype("string").mask((call_number > 1).to_numpy(), AGAIN)
     rows = pd.DataFrame({
         "action_type": kind.to_numpy(),
         "salutation": called.to_numpy(),
@@ -229,6 +228,7 @@ def _drafts(items: pd.DataFrame, customers: pd.DataFrame, talk: pd.DataFrame, ag
         "situation": situation.to_numpy(),
         "last_at": said["last_at"].to_numpy(),
         "agreed": pd.to_datetime(agreed.reindex(cust).to_numpy()).where(appointment, pd.NaT),
+        "call_number": call_number.to_numpy(),
     }, index=items.index)
     return render_drafts(rows, rules, template_dirs)
 

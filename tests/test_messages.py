@@ -425,6 +425,27 @@ def test_a_missed_appointment_script_names_the_agreed_day(rules: Rules) -> None:
         "您上次提到户型，想听听您现在的想法，您这会儿方便吗？")
 
 
+
+
+def test_a_customer_called_every_day_hears_a_different_script_each_day(rules: Rules) -> None:
+    """An A customer called on all seven days: the first call starts from the last contact, the later
+    ones (再次联系) change their wording from day to day."""
+    frame = actions([{"action_type": "电话回访", "date": DAY + pd.Timedelta(days=k - 1), "call_number": k,
+                      "situation": "再次联系" if k > 1 else pd.NA, "topic": "户型"} for k in range(1, 8)])
+    drafts = render_drafts(frame, rules, BUILTIN)
+    assert drafts.nunique() == 7
+    assert all(d.startswith("王先生，您好，我是您的置业顾问张三。") for d in drafts)
+
+
+@pytest.mark.parametrize(("agreed", "said"),
+                         [(DAY, "约好今天再联系"), (DAY - pd.Timedelta(days=2), "约好11月21日再联系")],
+                         ids=["agreed-for-today", "carried-to-the-first-day"])
+def test_an_appointment_script_says_today_only_when_it_was_agreed_for_today(rules: Rules, agreed, said) -> None:
+    """An appointment after the log's last day and before the plan week is called on the plan's first day:
+    the script names the day agreed, not "today"."""
+    draft = render_drafts(actions([{"action_type": "计划回访", "agreed": agreed}]), rules, BUILTIN).iloc[0]
+    assert said in draft
+
 def test_a_probable_buyer_is_congratulated_without_a_sales_pitch(rules: Rules) -> None:
     draft = render_drafts(actions([{"action_type": "成交确认"}]), rules, BUILTIN).iloc[0]
     assert "恭喜您" in draft and "优惠" not in draft
