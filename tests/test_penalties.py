@@ -346,6 +346,22 @@ def test_any_real_contact_counts_as_the_months_call(tmp_path):
     assert "每月电话不足" not in set(plain_week.fines["rule"])
 
 
+def test_a_prospect_whose_note_says_they_bought_is_not_fined_for_the_months_call():
+    """疑似成交: the latest note (a WeChat on 11-20) says 已签约; the register still says 意向. A manager cannot
+    fine a buyer for a missed prospect call: the case waits for the deal date. A deal noted after the month
+    (12-02) leaves November's fine standing."""
+    week = PlanWeek.containing(dt.date(2026, 12, 7))
+    people = [{"customer_id": "B1", "stage": "意向", "registered_at": "2026-10-01"},
+              {"customer_id": "B2", "stage": "意向", "registered_at": "2026-10-01"}]
+    contacts = [("B1", "2026-11-20", "微信", None, "已签约 10-1404"), ("B2", "2026-12-02", "微信", None, "交定金了"),
+                *span("2026-10-20", "2026-12-07")]
+    audit = assess(people, contacts, week=week, status={"B1": "疑似成交", "B2": "疑似成交"})
+    monthly = audit.fines[audit.fines["rule"] == "每月电话不足"].set_index("who")
+    assert monthly.loc["B2", "amount"] == 10.0
+    assert monthly.loc["B1", "amount"] == 0.0 or pd.isna(monthly.loc["B1", "amount"])
+    assert "疑似成交" in monthly.loc["B1", "reason"] and "请先补登成交日期" in monthly.loc["B1", "reason"]
+    assert [(w, r) for w, r, *_ in audit.brief("待核实")] == [("B1", "每月电话不足")]
+
 def test_a_month_the_register_does_not_cover_whole_is_left_to_check():
     week = PlanWeek.containing(dt.date(2026, 12, 7))
     audit = assess([{"customer_id": "P1", "stage": "意向", "registered_at": "2026-10-01"}],

@@ -60,7 +60,7 @@ from crm_batch.rules.coverage import (
 from crm_batch.rules.office_words import latest_notes
 from crm_batch.rules_config import Rules
 from crm_batch.text import as_mask, mentions
-from crm_batch.vocabulary import INVALID_LEAD, LOST_STAGE, NO_AGENT, PROPOSED_LOST
+from crm_batch.vocabulary import INVALID_LEAD, LOST_STAGE, NO_AGENT, PROBABLE_DEAL, PROPOSED_LOST
 
 GREETING, APPRECIATION, EVENT, MONTHLY_CALL, OUTREACH_CALL, FAKE_FOLLOW_UP, FAKE_LOST = (
     "漏发问候", "未邀约答谢活动", "未通知营销活动", "每月电话不足", "外拓未回访", "虚假跟进", "虚假战败",
@@ -184,7 +184,8 @@ DAYS_PER_KEY = 1 << 22
 
 def standing(customers: pd.DataFrame, contacts: pd.DataFrame, profiles: pd.DataFrame) -> pd.DataFrame:
     """Per customer: ``since``, the first day they were held to their stage's duties (NaT: the register
-    does not say), and ``out``, the day they stopped being (无效线索: always; 建议战败: the day of that note).
+    does not say), ``out``, the day they stopped being (无效线索: always; 建议战败: the day of that note), and
+    ``bought``, the day of a note that says they bought (疑似成交) with ``bought_said``, that note.
 
     Known from the registration date or the first contact, whichever is earlier; a visitor only by
     the log (no 客户类型 and no 来访次数 written) became one on the first visit.
@@ -210,7 +211,12 @@ def standing(customers: pd.DataFrame, contacts: pd.DataFrame, profiles: pd.DataF
     out = pd.Series(pd.NaT, index=customers.index, dtype="datetime64[ns]")
     out = out.mask(status.eq(PROPOSED_LOST).fillna(False), notes["note_at"].dt.normalize())
     out = out.mask(status.eq(INVALID_LEAD).fillna(False), _ALWAYS)
-    return pd.DataFrame({"since": pd.to_datetime(since).dt.normalize(), "out": out}, index=customers.index)
+    deal = status.eq(PROBABLE_DEAL).fillna(False)
+    bought = pd.Series(pd.NaT, index=customers.index, dtype="datetime64[ns]")
+    bought = bought.mask(deal, notes["note_at"].dt.normalize().fillna(_ALWAYS))
+    said = column(profiles, "status_evidence").astype("string").where(deal)
+    return pd.DataFrame({"since": pd.to_datetime(since).dt.normalize(), "out": out, "bought": bought,
+                         "bought_said": said}, index=customers.index)
 
 
 def _held(people: pd.DataFrame, since_day: pd.Series, out_day: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -360,11 +366,16 @@ def _monthly_call_fines(customers: pd.DataFrame, contacts: pd.DataFrame, profile
     n = len(missed)
     evidence = coverage.of(CALLS)
     covered = coverage.covers(pd.Series(month_start, index=range(n)), pd.Series(month_end, index=range(n)))
-    proven = evidence.auditable & covered & ~unknown
+    # A prospect whose note says they bought (已签约, 交定金) by the month's end was not a prospect to call.
+    bought = (people["bought"].reindex(missed) <= month_end).fillna(False).to_numpy(dtype=bool)
+    said = people["bought_said"].reindex(missed).astype("string")
+    bought_why = ("疑似成交，" + said + "，请先补登成交日期").fillna("疑似成交，请先补登成交日期")
+    bought_why = bought_why.to_numpy(dtype=object)
+    proven = evidence.auditable & covered & ~unknown & ~bought
     reason = pd.Series(f"{label}（{month_start:%m-%d} 至 {month_end:%m-%d}）没有{_methods_said(methods)}记录",
                        index=range(n), dtype="string")
-    why = pd.Series(np.select([np.full(n, not evidence.auditable), unknown, ~covered],
-                              [_cannot(evidence), UNKNOWN_SINCE, coverage.gap()], ""), index=range(n))
+    why = pd.Series(np.select([np.full(n, not evidence.auditable), unknown, ~covered, bought],
+                              [_cannot(evidence), UNKNOWN_SINCE, coverage.gap(), bought_why], ""), index=range(n))
     return _fines(missed, MONTHLY_CALL, np.full(n, label), np.full(n, month_end), np.full(n, "当月电话或见面"),
                   cfg["monthly_call_fine"], _pending_reason(reason, proven, why).to_numpy(),
                   np.full(n, f"{month_start:%Y-%m}"), proven)
