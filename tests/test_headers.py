@@ -227,6 +227,25 @@ def test_a_label_over_bare_sub_columns_qualifies_them(matcher):
         "下次跟进时间": "next_contact_at"}
 
 
+
+def test_a_label_merged_across_the_header_row_qualifies_the_bare_sub_columns_below(matcher):
+    """最近跟进 merged over two columns in the header row, 日期 | 内容 in the row below: both rows are header."""
+    cells = pd.DataFrame([["客户名称", "联系电话", "跟进方式", "最近跟进", None, "意向"],
+                          [None, None, None, "日期", "内容", None],
+                          ["王建国", "13812345678", "电话", "2026-11-02", "看了样板间", "A类"]]).astype("string")
+    layout = find_header(cells, matcher, scan_rows=30, min_fields=2)
+    assert layout.header_rows == (0, 1) and layout.data_start == 2
+    assert {layout.labels[c]: layout.matches[c].field for c in (3, 4)} == {
+        "最近跟进 | 日期": "contact_at", "最近跟进 | 内容": "content"}
+
+
+def test_a_data_row_under_the_header_is_no_sub_header(matcher):
+    cells = pd.DataFrame([["客户名称", "联系电话", "备忘", None],
+                          [None, None, "看房", "是"],
+                          ["王建国", "13812345678", "看了样板间", "否"]]).astype("string")
+    layout = find_header(cells, matcher, scan_rows=30, min_fields=2)
+    assert layout.data_start == 1
+
 def test_a_note_above_the_header_is_no_label(matcher):
     cells = pd.DataFrame([["置业顾问：李四", None, None, None, None],
                           ["姓名", "电话", "跟进时间", "跟进方式", "跟进内容"],

@@ -56,6 +56,18 @@ def test_a_contact_method_column_named_like_a_phone_is_read_as_the_method(tmp_pa
     assert list(reg.contacts["method"][:3]) == ["电话", "微信", "来访"] and len(reg.contacts) == len(NAMES)
 
 
+
+def test_a_method_column_found_by_content_makes_an_unnamed_column_of_dates_the_contact_time(tmp_path, rules):
+    """No header names a method or a date (类别, 时间): the 电话/微信 column is the method by its content,
+    which makes the sheet a follow-up log, whose column of dates is then the contact time."""
+    methods = ["电话", "微信", "来访"]
+    rows = [["客户卡号", "类别", "时间", "顾问"]] + [
+        [f"KH{i % 6:03d}", methods[i % 3], f"2026-11-{i + 1:02d}", AGENTS[i % 3]] for i in range(18)]
+    reg = read_registers([write_xlsx(tmp_path / "r.xlsx", {"明细": rows})], rules, REF)
+    mapping = mapping_of(reg)
+    assert mapping["类别"][:2] == ("跟进方式", "按内容") and mapping["时间"][:2] == ("跟进时间", "按内容")
+    assert len(reg.contacts) == 18 and reg.contacts["contact_at"].notna().all()
+
 def test_names_that_repeat_on_every_row_are_the_agents_and_the_others_the_customers(tmp_path, rules):
     rows = [["甲", "联系电话", "乙", "登记日期"]] + [
         [n, phone(i), AGENTS[i % 3], "2026-11-01"] for i, n in enumerate(MANY)]

@@ -291,23 +291,37 @@ def find_header(cells: pd.DataFrame, matcher: HeaderMatcher, scan_rows: int, min
         return _two_row_layout(matcher, best_row - 1, group_row=above, sub_row=row_texts, data_start=best_row + 1)
     labels = dict(row_texts)
     below_header = cells.iloc[best_row + 1:]
+    from_above = False
     for col, text in above.items():
         # A header cell merged down over two rows shows its text in the upper row only; a note
         # above the table (经纪人：张三) is not a header when nothing is written under it.
         if col not in labels and matcher.match(text).field and below_header[col].notna().any():
-            labels[col] = text
+            labels[col], from_above = text, True
     matches = {c: matcher.match(t) for c, t in labels.items()}
     if len({m.group for m in matches.values() if m.group is not None}) == 1:
         # One "group" is no card: 首次到访日期 is a column of its own.
         matches = {c: matcher.match(labels[c], groups=False) if m.group is not None else m for c, m in matches.items()}
-    for col, group in _sub_columns(above, row_texts, matcher).items():
-        # 最近跟进 over 日期 | 内容: the label above names what the bare sub-columns are about.
-        combined = matcher.match(f"{group}{row_texts[col]}", groups=False)
-        if combined.field:
-            labels[col], matches[col] = f"{group} | {row_texts[col]}", combined
-    header_rows = (best_row - 1, best_row) if any(c not in row_texts or " | " in labels[c] for c in labels) \
-        else (best_row,)
-    return HeaderLayout(header_rows, best_row + 1, labels, matches)
+    # 最近跟进 over 日期 | 内容: a label names what the bare sub-columns under it are about. The label is in
+    # the row above the header, or in the header row itself (merged across) with the sub-columns below it.
+    above_subs = _combined(_sub_columns(above, row_texts, matcher), row_texts, matcher)
+    below_subs = _combined(_sub_columns(row_texts, below, matcher), below, matcher)
+    data_start = best_row + 1
+    if below and set(below_subs) == set(below) and any(m.field for _, m in below_subs.values()):
+        subs, data_start = below_subs, best_row + 2
+    else:
+        subs = above_subs
+        from_above = from_above or any(m.field for _, m in subs.values())
+    for col, (label, match) in subs.items():
+        if match.field:
+            labels[col], matches[col] = label, match
+    top = best_row - 1 if from_above else best_row
+    return HeaderLayout(tuple(range(top, data_start)), data_start, labels, matches)
+
+
+def _combined(subs: dict[int, str], sub_row: dict[int, str], matcher: HeaderMatcher) -> dict[int, tuple[str, Match]]:
+    """Each sub-column's label (最近跟进 | 日期) and what the label and the sub-column say together."""
+    return {col: (f"{group} | {sub_row[col]}", matcher.match(f"{group}{sub_row[col]}", groups=False))
+            for col, group in subs.items()}
 
 
 # A label over sub-columns is short and no title (2026年11月客户登记表); a sub-column it qualifies is a

@@ -112,7 +112,9 @@ def _derive_customers(log: pd.DataFrame, findings: Findings) -> pd.DataFrame:
     if log.empty:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in ["customer_id", "name", "phone", "agent",
                                                                      "registered_at", *LOCATION]})
-    log = log.assign(_key=_identity(log)).sort_values(["contact_at", "_row"], na_position="first")
+    # The log's own 客户编号 first: a log may hold nothing else to tell its customers apart.
+    key = ("I:" + log["customer_id"].astype("string")).fillna(_identity(log))
+    log = log.assign(_key=key).sort_values(["contact_at", "_row"], na_position="first")
     _report_hand_overs(log, findings)
     latest = log.groupby("_key", sort=False).last()
     first = log.groupby("_key", sort=False).first()
@@ -153,8 +155,14 @@ def _report_hand_overs(log: pd.DataFrame, findings: Findings) -> None:
     taken = log[handed & (agent == current) & (position > key.map(since))].drop_duplicates("_key")
     detail = ("客户已由 " + first[taken.index] + " 转给 " + agent[taken.index]
               + "（第 " + taken["_row"].astype("string") + " 行起）")
-    name = taken["name"].astype("string").fillna("") + " " + taken["phone"].astype("string").fillna("")
-    _report_by_location(findings, "customer-handed-over", taken, detail, field=label("agent"), raw=name.str.strip())
+    _report_by_location(findings, "customer-handed-over", taken, detail, field="", raw=_who(taken))
+
+
+def _who(rows: pd.DataFrame) -> pd.Series:
+    """A row's customer as the manager finds them in the sheet: 客户编号, name and phone, as written."""
+    parts = [rows[c].astype("string").fillna("") for c in ("customer_id", "name", "phone") if c in rows]
+    who = parts[0].str.cat(parts[1:], sep=" ") if parts else pd.Series("", index=rows.index, dtype="string")
+    return who.str.replace(r"\s+", " ", regex=True).str.strip()
 
 
 def _components(keys: list[pd.Series]) -> pd.Series:
@@ -267,9 +275,8 @@ def _link_contacts(contacts: pd.DataFrame, linked: pd.Series, findings: Findings
         return contacts
     unlinked = linked.isna()
     if unlinked.any():
-        who = contacts.loc[unlinked, "name"].fillna("") + " " + contacts.loc[unlinked, "phone"].fillna("")
-        _report_by_location(findings, "contact-unlinked", contacts[unlinked], who.str.strip(),
-                            field="", raw=who.str.strip())
+        who = _who(contacts[unlinked])
+        _report_by_location(findings, "contact-unlinked", contacts[unlinked], who, field="", raw=who)
     contacts = contacts[~unlinked].copy()
     contacts["customer_id"] = linked[~unlinked]
     if "contact_at" in contacts:

@@ -237,34 +237,43 @@ def refine(layout: HeaderLayout, body: pd.DataFrame, rules: Rules, reference: pd
         matches[col] = Match(None, note=f"表头像“{label}”，但{why}，未采用", how=CONTENT, guessable=True)
         problems.append(("header-contradicted", col, f"表头像“{label}”，但{why}"))
 
-    fields = {m.field for m in matches.values() if m.field and m.group is None}
-    missing = set(DECIDABLE) - fields
-    # A column of dates whose header no rule knows: the sheet's own date, when it lacks one.
-    dated = None
-    if fields & {"method", "content"} and not fields & {"contact_at", "registered_at"}:
-        dated = "contact_at"  # a follow-up log
-    elif "event_name" in fields and not fields & {"event_date", "registered_at"}:
-        dated = "event_date"  # a list of events
     agent_cols = [c for c, m in matches.items() if m.field == "agent" and m.group is None and c in body]
     agents = profiled(agent_cols[0]).distinct if agent_cols else None
-    for col, match in sorted(matches.items()):
-        if not (missing or dated) or match.field or not match.guessable or col not in by_column:
-            continue
-        found = profiled(col)
-        if dated and found.values >= rules.ingest["content_min_values"] and found.date >= rules.ingest["content_share"]:
-            decided: tuple[str, str] | None = (dated, f"{found.date:.0%} 是日期")
-            dated = None
-        else:
-            decided = decide(found, missing, rules, agents)
-        if decided:
-            field, evidence = decided
-            matches[col] = Match(field, note=f"表头未认出，按内容认定：{evidence}", how=CONTENT,
-                                 strength=STRENGTH[CONTENT])
-            missing.discard(field)
+    # Twice: a column decided by its content (回访形式 of 电话/微信) can make the sheet a follow-up log,
+    # whose unnamed column of dates (时间) is then the contact time.
+    for _ in range(2):
+        fields = {m.field for m in matches.values() if m.field and m.group is None}
+        missing = set(DECIDABLE) - fields
+        dated = _own_date(fields)
+        for col, match in sorted(matches.items()):
+            if not (missing or dated) or match.field or not match.guessable or col not in by_column:
+                continue
+            found = profiled(col)
+            if dated and found.values >= rules.ingest["content_min_values"] and \
+                    found.date >= rules.ingest["content_share"]:
+                decided: tuple[str, str] | None = (dated, f"{found.date:.0%} 是日期")
+                dated = None
+            else:
+                decided = decide(found, missing, rules, agents)
+            if decided:
+                field, evidence = decided
+                matches[col] = Match(field, note=f"表头未认出，按内容认定：{evidence}", how=CONTENT,
+                                     strength=STRENGTH[CONTENT])
+                missing.discard(field)
 
     matches, clashes = _stronger_wins(matches, layout.labels, letter)
     problems.extend(clashes)
     return replace(layout, matches=matches), problems
+
+
+def _own_date(fields: set[str]) -> str | None:
+    """The date field a column of dates no rule knows stands for, when the sheet lacks it: a follow-up
+    log's contact time, a list of events' date."""
+    if fields & {"method", "content"} and not fields & {"contact_at", "registered_at"}:
+        return "contact_at"
+    if "event_name" in fields and not fields & {"event_date", "registered_at"}:
+        return "event_date"
+    return None
 
 
 def _stronger_wins(matches: dict[int, Match], labels: dict[int, str],
