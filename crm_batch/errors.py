@@ -71,6 +71,9 @@ _REASONS = {
         ("ENOENT", "文件夹不存在"),
         ("ENOTDIR", "路径里有一个同名的文件，不是文件夹"),
         ("EEXIST", "已有同名的文件"),
+        ("EISDIR", "已有同名的文件夹"),
+        ("ENAMETOOLONG", "文件名或路径太长"),
+        ("EBUSY", "文件正被其他程序占用"),
     ]
     if (code := getattr(errno, name, None)) is not None
 }

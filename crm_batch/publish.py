@@ -77,6 +77,6 @@ def _agent_books(result: WeeklyResult, folder: Path, published: Published) -> No
         except OutputNotWritable as exc:
             published.agent_failures[agent] = str(exc)
         except Exception as exc:  # noqa: BLE001 - a bug in one agent's book: the others are still written
-            report = write_crash_report(folder.parent, exc, sys.argv[1:])
+            report = write_crash_report(folder.parent, exc, sys.argv[1:], [Path(f) for f in result.register.files])
             said = f"程序出错（{type(exc).__name__}）"
             published.agent_failures[agent] = f"{said}，错误报告在 {report}，请发给维护本工具的同事" if report else said

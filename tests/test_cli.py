@@ -603,3 +603,12 @@ def test_a_team_that_works_saturdays_plans_the_rest_of_this_week_on_a_friday(off
     assert main([str(office_register), "--check", "--out", str(tmp_path / "o")], base_dir=tmp_path) == 1
     said = capsys.readouterr().out
     assert "计划周 2026-W48" in said and "从今天（周五）起安排" in said
+
+
+def test_a_folder_in_the_way_of_an_agents_workbook_is_said_in_chinese(office_register, tmp_path, capsys):
+    out = tmp_path / "output"
+    (out / "经纪人" / "李娜.xlsx").mkdir(parents=True)
+    assert run_cli(str(office_register), "--out", str(out), "--per-agent", base=tmp_path) == 0
+    said = capsys.readouterr().out
+    assert "经纪人“李娜”的工作簿没有生成" in said and "已有同名的文件夹" in said and "Is a directory" not in said
+    assert (out / "经纪人" / "赵强.xlsx").is_file()
