@@ -253,3 +253,19 @@ def test_a_note_above_the_header_is_no_label(matcher):
     layout = find_header(cells, matcher, scan_rows=30, min_fields=2)
     assert [layout.matches[c].field for c in sorted(layout.matches)] == [
         "name", "phone", "contact_at", "method", "content"]
+
+
+# The other office's spellings whose header alone does not settle them: the column's content or the
+# sheet it is in decides (tests/test_ledgers.py checks the whole report under every spelling).
+BY_CONTENT_OR_CONTEXT = {"购房者": "name", "意向客户": "name", "称谓": "gender", "日期": "contact_at",
+                         "联系方式(电话/微信/到访)": "method", "时间安排": "event_date"}
+
+
+def test_every_other_office_spelling_is_matched_by_its_header_or_left_to_its_content(matcher):
+    from crm_batch.sample.other_office import OTHER_OFFICE_HEADERS, OTHER_OFFICE_TRAPS
+
+    by_header = {w: f for f, words in OTHER_OFFICE_HEADERS.items() for w in words if w not in BY_CONTENT_OR_CONTEXT}
+    assert {w: matcher.match(w, groups=False).field for w in by_header} == by_header
+    assert set(BY_CONTENT_OR_CONTEXT) <= {w for words in OTHER_OFFICE_HEADERS.values() for w in words}
+    traps = [w for words in OTHER_OFFICE_TRAPS.values() for w in words]
+    assert {w: matcher.match(w, groups=False).field for w in traps} == dict.fromkeys(traps)
