@@ -76,6 +76,24 @@ def test_only_december_calls_the_log_proves_missing_are_charged(audited):
     assert not [f for f in fines if "无效" in (written[f["客户编号"]] or "")], "invalid leads are never fined"
 
 
+
+
+def test_the_audit_paragraph_counts_why_cases_wait():
+    """总览's 稽核 line counts each 待核实 case under its cause, as 罚款明细's reasons give it."""
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from crm_batch.report.audit import _pending_why
+
+    result = SimpleNamespace(coverage=SimpleNamespace(gap=lambda: "数据截至 2027-01-01"))
+    reasons = pd.Series(["2026年12月没有电话记录。数据截至 2027-01-01，待核实，不罚款",
+                         "2026年12月没有电话记录。疑似成交，最近跟进（2026-11-27）：“已签约”，请先补登成交日期，待核实，不罚款",
+                         "2026年12月没有电话记录。没有登记日期，不能确定当时已是客户，待核实，不罚款",
+                         "2026年12月没有电话记录。疑似成交，请先补登成交日期，待核实，不罚款"])
+    assert _pending_why(reasons, result) == "数据截至 2027-01-01 1 · 登记日期不详 1 · 疑似成交 2"
+    assert _pending_why(pd.Series(["别的原因"]), result) == "见“罚款明细”的判定依据"
+
 def test_run_before_the_audit_week_is_over_it_charges_nothing(audited, monkeypatch):
     _, base = audited
     # On 12-31 (a Thursday, with --week for next week): December is not over, nor is the audit week.

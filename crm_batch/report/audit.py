@@ -24,6 +24,7 @@ from crm_batch.rules.penalties import (
     MONTHLY_CALL,
     OUTREACH_CALL,
     PENDING,
+    UNKNOWN_SINCE,
     WAIVED,
 )
 
@@ -55,11 +56,19 @@ def _duty_said(evidence: Evidence, fines: pd.DataFrame, result: WeeklyResult) ->
     said = f"罚款 {int(charged.sum()):,} 笔 {_money(mine.loc[charged, 'suggested'].sum())}" if charged.any() \
         else "没有罚款"
     if pending:
-        said += f"，待核实 {pending:,} 条（{result.coverage.gap()}，或登记日期不详）"
+        said += f"，待核实 {pending:,} 条（{_pending_why(mine.loc[~charged, 'reason'], result)}）"
     if evidence.duty == CALLS and not any(d.is_month_end for d in pd.date_range(result.coverage.start,
                                                                                 result.coverage.end)):
         said = "稽核周里没有月末，本周不考核"
     return f"已稽核：{said}。依据：{evidence.said()}"
+
+
+def _pending_why(reasons: pd.Series, result: WeeklyResult) -> str:
+    """Why a duty's 待核实 cases are not charged, counted: 数据截至 2027-01-01 4 · 疑似成交 13."""
+    text = reasons.astype("string").fillna("")
+    causes = {result.coverage.gap(): result.coverage.gap(), "登记日期不详": UNKNOWN_SINCE, "疑似成交": "疑似成交"}
+    counts = {label: int(text.str.contains(word, regex=False).sum()) for label, word in causes.items()}
+    return " · ".join(f"{label} {n:,}" for label, n in counts.items() if n) or "见“罚款明细”的判定依据"
 
 
 def _events_in_week(result: WeeklyResult) -> bool:
