@@ -180,3 +180,26 @@ def test_a_hand_over_is_the_first_agent_giving_way_to_the_last(agents, said):
     findings = Findings()
     _report_hand_overs(log, findings)
     assert list(findings.frame()["问题"]) == said
+
+
+def test_a_log_that_writes_the_customer_number_on_the_first_row_only_keeps_one_customer(tmp_path, rules):
+    """C001 on the first row, the phone on every row, 李娜 then 赵强: one customer, now 赵强's, handed over
+    once, and no ownership conflict between the rows of one log."""
+    from crm_batch.ingest.register import read_registers
+    from tests.conftest import write_xlsx
+
+    rows = [["客户编号", "联系电话", "跟进时间", "跟进方式", "跟进内容", "经纪人"],
+            ["C001", "13812345678", "2026-11-02", "电话", "问户型", "李娜"],
+            [None, "13812345678", "2026-11-09", "来访", "看样板间", "李娜"],
+            [None, "13812345678", "2026-11-16", "电话", "谈价格", "赵强"],
+            [None, "13812345678", "2026-11-20", "微信", "发资料", "赵强"],
+            ["C002", None, "2026-11-03", "电话", "首次来电", "王芳"]]
+    reg = read_registers([write_xlsx(tmp_path / "log.xlsx", {"跟进": rows})], rules, dt.date(2026, 11, 23))
+    owners = dict(zip(reg.customers["customer_id"], reg.customers["agent"], strict=True))
+    assert owners == {"C001": "赵强", "C002": "王芳"}
+    assert len(reg.contacts) == 5 and set(reg.contacts["customer_id"]) == {"C001", "C002"}
+    problems = reg.findings.frame()
+    assert "ownership-conflict" not in set(problems["代码"])
+    handed = problems[problems["代码"] == "customer-handed-over"]
+    assert list(handed["问题"]) == ["客户已由 李娜 转给 赵强（第 4 行起）"]
+    assert list(handed["原值"]) == ["13812345678"]  # the row as written

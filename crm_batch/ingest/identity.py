@@ -112,8 +112,9 @@ def _derive_customers(log: pd.DataFrame, findings: Findings) -> pd.DataFrame:
     if log.empty:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in ["customer_id", "name", "phone", "agent",
                                                                      "registered_at", *LOCATION]})
-    # The log's own 客户编号 first: a log may hold nothing else to tell its customers apart.
-    key = ("I:" + log["customer_id"].astype("string")).fillna(_identity(log))
+    # Rows sharing a 客户编号 or an identity (phone, else name + agent) are one customer: a log may hold
+    # nothing but the 客户编号, or write it on a customer's first row only.
+    key = _components([log["customer_id"].astype("string"), _identity(log)])
     log = log.assign(_key=key).sort_values(["contact_at", "_row"], na_position="first")
     _report_hand_overs(log, findings)
     latest = log.groupby("_key", sort=False).last()
