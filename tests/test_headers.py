@@ -65,6 +65,17 @@ def test_header_synonyms(matcher, header, field):
         ("备注/沟通记录", "content"),  # 沟通记录 says more than 备注
         ("意向(ABCD)", "grade"),
         ("农历生日", "birthday"),
+        ("回访形式", "method"),
+        ("沟通渠道", "method"),  # not a source: 沟通 says it is how the contact was made
+        ("沟通结果", "content"),
+        ("跟进概要", "content"),
+        ("问题反馈", "content"),  # 问题 alone is no keyword: feedback is the note
+        ("问题及需求", "needs"),
+        ("主要问题", "enquiry"),
+        ("老带新数量", "referred_visits"),  # a count, not the 贡献值 text
+        ("转介绍客户数", "referred_visits"),
+        ("登记号", "customer_id"),
+        ("登记号码", "phone"),  # a 号码 is a phone number, not a 客户编号
     ],
     ids=lambda v: repr(v),
 )
@@ -83,6 +94,10 @@ def test_header_keywords(matcher, header, field):
         ("身份证号码", "不是客户的联系电话"),
         ("这一列请填写客户的电话，谢谢", "未识别"),  # a sentence is not a header
         ("工作及收入", "无法确定"),
+        # The referred customer's phone, name and visit date are not this customer's.
+        ("转介绍客户电话", "不是客户的联系电话"),
+        ("转介绍客户姓名", "不是客户的客户姓名"),
+        ("介绍来访日期", "不是客户的登记日期"),
     ],
     ids=lambda v: repr(v),
 )
@@ -245,6 +260,28 @@ def test_a_data_row_under_the_header_is_no_sub_header(matcher):
                           ["王建国", "13812345678", "看了样板间", "否"]]).astype("string")
     layout = find_header(cells, matcher, scan_rows=30, min_fields=2)
     assert layout.data_start == 1
+
+
+def test_a_short_value_under_an_unknown_header_is_no_sub_header(matcher):
+    """The first data row holds only 电话 under 回访 (a header no rule knows): nothing spans two columns,
+    so it is data, not a sub-header row."""
+    cells = pd.DataFrame([["客户名称", "联系电话", "回访", "跟进内容"],
+                          [None, None, "电话", None],
+                          ["王建国", "13812345678", "来访", "看了样板间"]]).astype("string")
+    layout = find_header(cells, matcher, scan_rows=30, min_fields=2)
+    assert layout.data_start == 1 and layout.header_rows == (0,)
+
+
+def test_two_labels_merged_across_the_header_row_one_of_them_a_field(matcher):
+    cells = pd.DataFrame([["客户名称", "联系电话", "最近跟进", None, "下次跟进", None],
+                          [None, None, "日期", "内容", "日期", "事项"],
+                          ["王建国", "13812345678", "2026-11-02", "看了样板间", "2026-11-09", "带家人来"]]
+                         ).astype("string")
+    layout = find_header(cells, matcher, scan_rows=30, min_fields=2)
+    assert layout.data_start == 2
+    assert {layout.labels[c]: layout.matches[c].field for c in (2, 3, 4, 5)} == {
+        "最近跟进 | 日期": "contact_at", "最近跟进 | 内容": "content", "下次跟进 | 日期": "next_contact_at",
+        "下次跟进 | 事项": None}  # named in 列映射 and left out, not read as a row of data
 
 def test_a_note_above_the_header_is_no_label(matcher):
     cells = pd.DataFrame([["置业顾问：李四", None, None, None, None],

@@ -304,16 +304,17 @@ def find_header(cells: pd.DataFrame, matcher: HeaderMatcher, scan_rows: int, min
     # 最近跟进 over 日期 | 内容: a label names what the bare sub-columns under it are about. The label is in
     # the row above the header, or in the header row itself (merged across) with the sub-columns below it.
     above_subs = _combined(_sub_columns(above, row_texts, matcher), row_texts, matcher)
-    below_subs = _combined(_sub_columns(row_texts, below, matcher), below, matcher)
+    below_subs = _combined(_merged_sub_columns(row_texts, below), below, matcher)
     data_start = best_row + 1
     if below and set(below_subs) == set(below) and any(m.field for _, m in below_subs.values()):
-        subs, data_start = below_subs, best_row + 2
-    else:
-        subs = above_subs
-        from_above = from_above or any(m.field for _, m in subs.values())
-    for col, (label, match) in subs.items():
-        if match.field:
+        # The row below is header: each of its cells is named under its label, known to a field or not.
+        data_start = best_row + 2
+        for col, (label, match) in below_subs.items():
             labels[col], matches[col] = label, match
+    else:
+        for col, (label, match) in above_subs.items():
+            if match.field:
+                labels[col], matches[col], from_above = label, match, True
     top = best_row - 1 if from_above else best_row
     return HeaderLayout(tuple(range(top, data_start)), data_start, labels, matches)
 
@@ -344,6 +345,25 @@ def _sub_columns(above: dict[int, str], header: dict[int, str], matcher: HeaderM
             if col not in header or len(clean_header(header[col])) > _BARE_SUB_CHARS:
                 break
             labelled[col] = above[start]
+    return labelled
+
+
+def _merged_sub_columns(label_row: dict[int, str], sub_row: dict[int, str]) -> dict[int, str]:
+    """Bare sub-columns under a label merged across them in the header row (最近跟进 over 日期 | 内容):
+    column → label. A label counts only when it spans two columns or more (the cells right of it are
+    empty in its row), which a value written under a header never does."""
+    labelled: dict[int, str] = {}
+    last = max([*label_row, *sub_row], default=-1)
+    for start, text in sorted(label_row.items()):
+        label = clean_header(text)
+        if not label or len(label) > _GROUP_LABEL_CHARS or re.search(r"[0-9]|表$|[:：]", text):
+            continue
+        end = start + 1
+        while end <= last and end not in label_row and end in sub_row:
+            end += 1
+        cols = range(start, end)
+        if len(cols) >= 2 and all(c in sub_row and len(clean_header(sub_row[c])) <= _BARE_SUB_CHARS for c in cols):
+            labelled.update(dict.fromkeys(cols, text))
     return labelled
 
 
