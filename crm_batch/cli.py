@@ -61,7 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
     options.add_argument("-h", "--help", action="help", help="显示本帮助并退出")
     options.add_argument("--week", metavar="日期", type=_parse_week,
                          help="计划周里的任意一天，如 2026-11-23；报告按该日所在的周一至周日，行动从该日起安排"
-                              "（默认：周一至周四运行时为本周、从今天起，周五至周日运行时为下周）")
+                              "（默认：周一至周四运行时为本周、从今天起，周五至周日运行时为下周；"
+                              "从哪天起算下周见规则 actions.next_week_from）")
     options.add_argument("--out", metavar="文件夹", type=Path, help="报告输出文件夹（默认 output）")
     options.add_argument("--rules", metavar="文件", type=Path,
                          help="团队规则文件 rules.toml（默认使用 run.py 旁边的 rules.toml，如有）")

@@ -247,7 +247,9 @@ def _check_rule_values(data: Mapping[str, Any], path: str) -> None:
     _check_subset([data["actions"]["next_week_from"]], list(WEEKDAYS), path, "actions.next_week_from", "星期")
     tiers = {f"actions.{table}.{name}": tier for table in ("order", "call_order")
              for name, tier in data["actions"][table].items()}
-    for key, tier in {**tiers, "actions.urgent_up_to": data["actions"]["urgent_up_to"]}.items():
+    kinds = list(dict.fromkeys([*data["actions"]["priority"], *data["actions"]["order"]]))
+    _check_subset(data["actions"]["urgent"], kinds, path, "actions.urgent", "行动类型")
+    for key, tier in tiers.items():
         if not isinstance(tier, int) or isinstance(tier, bool) or not 0 <= tier <= 99:
             raise RulesInvalid(path, key, "档次应为 0–99 的整数，小的先做")
     for agent, capacity in {"": data["actions"]["capacity"], **data["actions"]["capacity_by_agent"]}.items():

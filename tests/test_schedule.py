@@ -167,9 +167,24 @@ def test_routine_calls_at_the_end_of_their_window_do_not_push_out_missed_appoint
     assert sorted(fitted.waiting["cust"]) == [0, 1, 2]
     # A team that wants routine calls to keep their day says so: the oldest missed appointment gets Sunday,
     # when it cannot wait either.
-    rules = team(tmp_path, "[actions]\ncapacity = 1\nurgent_up_to = 6\n")
+    rules = team(tmp_path, '[actions]\ncapacity = 1\nurgent = ["电话回访", "逾期回访"]\n')
     _, fitted = plan(items, ["B"] * 10, rules)
     assert sorted(fitted.waiting["cust"]) == [6, 7, 8]
+
+
+def test_a_call_that_is_fined_when_late_keeps_its_day(tmp_path):
+    """The call after an outreach and an event notice are due by a day (missing them is fined): on that day
+    they go before a missed appointment, which can wait for the next day."""
+    rules = team(tmp_path, "[actions]\ncapacity = 1\n")
+    _, fitted = plan([item(0, "2026-11-23", "逾期回访", until="2026-11-29", age=20),
+                      item(1, "2026-11-23", "外拓回访"), item(2, "2026-11-24", "活动通知")], ["C"] * 3, rules)
+    assert placed(fitted) == {1: "11-23", 2: "11-24", 0: "11-25"}
+
+
+def test_urgent_names_action_types(tmp_path):
+    with pytest.raises(RulesInvalid) as caught:
+        team(tmp_path, '[actions]\nurgent = ["生日"]\n')
+    assert "actions.urgent" in str(caught.value)
 
 
 def test_overdue_work_is_spread_evenly_over_the_working_days_the_oldest_first(tmp_path):

@@ -27,6 +27,7 @@ from crm_batch.rules.penalties import (
     UNKNOWN_SINCE,
     WAIVED,
 )
+from crm_batch.vocabulary import PROBABLE_DEAL
 
 RULES_OF = {GREETINGS: (GREETING,), NOTICES: (APPRECIATION, EVENT), CALLS: (MONTHLY_CALL,),
             OUTREACH: (OUTREACH_CALL,), VERIFIED: FAKE_RULES}
@@ -66,7 +67,7 @@ def _duty_said(evidence: Evidence, fines: pd.DataFrame, result: WeeklyResult) ->
 def _pending_why(reasons: pd.Series, result: WeeklyResult) -> str:
     """Why a duty's 待核实 cases are not charged, counted: 数据截至 2027-01-01 4 · 疑似成交 13."""
     text = reasons.astype("string").fillna("")
-    causes = {result.coverage.gap(): result.coverage.gap(), "登记日期不详": UNKNOWN_SINCE, "疑似成交": "疑似成交"}
+    causes = {result.coverage.gap(): result.coverage.gap(), "登记日期不详": UNKNOWN_SINCE, PROBABLE_DEAL: PROBABLE_DEAL}
     counts = {label: int(text.str.contains(word, regex=False).sum()) for label, word in causes.items()}
     return " · ".join(f"{label} {n:,}" for label, n in counts.items() if n) or "见“罚款明细”的判定依据"
 

@@ -369,7 +369,7 @@ def _monthly_call_fines(customers: pd.DataFrame, contacts: pd.DataFrame, profile
     # A prospect whose note says they bought (已签约, 交定金) by the month's end was not a prospect to call.
     bought = (people["bought"].reindex(missed) <= month_end).fillna(False).to_numpy(dtype=bool)
     said = people["bought_said"].reindex(missed).astype("string")
-    bought_why = ("疑似成交，" + said + "，请先补登成交日期").fillna("疑似成交，请先补登成交日期")
+    bought_why = (f"{PROBABLE_DEAL}，" + said + "，请先补登成交日期").fillna(f"{PROBABLE_DEAL}，请先补登成交日期")
     bought_why = bought_why.to_numpy(dtype=object)
     proven = evidence.auditable & covered & ~unknown & ~bought
     reason = pd.Series(f"{label}（{month_start:%m-%d} 至 {month_end:%m-%d}）没有{_methods_said(methods)}记录",

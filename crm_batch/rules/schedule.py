@@ -26,11 +26,11 @@ customers:
    first working day with room" (missed appointments, 意向复核, 成交确认) are placed
    day by day: each day, every agent's candidates — those whose window
    [``date``, ``until``] holds the day — are taken up to the room: first what cannot
-   wait (the day is the last of its window) among the occasions and appointments
-   (tiers up to ``actions.urgent_up_to``, 3: a festival, a birthday, an appointment, a
-   top grade's call), then the rest by score. A routine call at the end of its window
-   does not push out a missed appointment: on a day too full for both, the call waits
-   (待安排). The day's rows are then listed by score.
+   wait (the day is the last of its window) among the actions that are late once their
+   day is gone (``actions.urgent``: a festival, a birthday, an appointment, the call
+   after an outreach, an event notice), then the rest by score. A routine call at the end
+   of its window does not push out a missed appointment: on a day too full for both, the
+   call waits (待安排). The day's rows are then listed by score.
 2. Overdue routine work (``spread``) first joins a day its customer is called on
    anyway; the rest is spread evenly over the working days (``actions.workdays``):
    every day is filled up to a common level (water-filling), the oldest first.
@@ -115,8 +115,10 @@ def schedule(ranked: pd.DataFrame, week: PlanWeek, rules: Rules) -> Schedule:
     deadline = np.maximum((ranked["until"] - today).dt.days.to_numpy(dtype=np.int64), first)
     last = np.minimum(deadline, days - 1)
     score = ranked["score"].to_numpy(dtype=np.int64)
-    # Only occasions and appointments jump the queue on their last day; routine calls keep their rank.
-    deadline = np.where(ranked["tier"].to_numpy() <= rules["actions"]["urgent_up_to"], deadline, days + 7)
+    # Only what is late once its day is gone (``actions.urgent``) jumps the queue on its last day; routine
+    # calls keep their rank.
+    urgent = ranked["action_type"].isin(rules["actions"]["urgent"]).to_numpy(dtype=bool)
+    deadline = np.where(urgent, deadline, days + 7)
     restricted = ranked["workday"].to_numpy(dtype=bool)
     spread = ranked["spread"].to_numpy(dtype=bool)
     day_of = np.full(len(ranked), -1, dtype=np.int64)
