@@ -187,6 +187,22 @@ def test_urgent_names_action_types(tmp_path):
     assert "actions.urgent" in str(caught.value)
 
 
+
+def test_a_personal_greeting_with_no_room_goes_out_with_the_group_send(tmp_path):
+    """Two contacts on 11-24: the group SMS and an appointment. The A customers' own 小雪 greetings do not fit:
+    they are sent with the group SMS that day rather than not at all."""
+    rules = team(tmp_path, "[actions]\ncapacity = 2\n")
+    _, fitted = plan([item(0, "2026-11-24", "计划回访"),
+                      item(1, "2026-11-24", "节气问候", occasion="小雪"),
+                      item(2, "2026-11-24", "节气问候", occasion="小雪"),
+                      item(3, "2026-11-24", "节气问候", group=True, occasion="小雪")], ["C", "A", "A", "C"], rules)
+    assert fitted.waiting.empty
+    assert placed(fitted) == {0: "11-24", 1: "11-24", 2: "11-24", 3: "11-24"}
+    sent = fitted.planned.set_index("cust")["group"].to_dict()
+    assert sent == {0: False, 1: True, 2: True, 3: True}
+    rows = merge_actions(fitted.planned)
+    assert rows["types"].tolist() == ["节气群发", "计划回访"] and rows["recipients"].iloc[0] == 3
+
 def test_overdue_work_is_spread_evenly_over_the_working_days_the_oldest_first(tmp_path):
     rules = team(tmp_path, '[actions]\nworkdays = ["周一", "周二", "周三", "周四", "周五"]\n')
     items = [item(i, "2026-11-23", "季度回访", until="2026-11-29", age=100 - i, spread=True) for i in range(12)]

@@ -34,7 +34,9 @@ customers:
 2. Overdue routine work (``spread``) first joins a day its customer is called on
    anyway; the rest is spread evenly over the working days (``actions.workdays``):
    every day is filled up to a common level (water-filling), the oldest first.
-3. Whatever is left is 待安排 with the reason: nothing is dropped.
+3. A personal greeting (节日问候, 节气问候) that found no room goes out with the agent's group SMS
+   for the same occasion, on that send's day.
+4. Whatever is left is 待安排 with the reason: nothing is dropped.
 """
 
 from __future__ import annotations
@@ -134,11 +136,35 @@ def schedule(ranked: pd.DataFrame, week: PlanWeek, rules: Rules) -> Schedule:
     for d in range(days):  # … and takes any room still left in its window
         plan.fill(d, spread, cap[:, None] - used)
 
+    ranked = _fold_into_group_sends(ranked, day_of)  # 3. a personal greeting with no room joins the group send
+
     at = today + pd.to_timedelta(np.maximum(day_of, 0), unit="D")
     planned = ranked.assign(date=at.to_numpy())[day_of >= 0]
     waiting = ranked[day_of < 0]
     return Schedule(_join_group_to_personal(planned, rules["actions"]["order"]),
                     waiting.assign(why=_why_waiting(waiting, cap[agent_code[day_of < 0]], workday, today)))
+
+
+def _fold_into_group_sends(ranked: pd.DataFrame, day_of: np.ndarray) -> pd.DataFrame:
+    """A personal greeting (an A grade's, a key account's) that found no room is sent with the agent's group
+    SMS for the same occasion, on that send's day, rather than not at all; ``day_of`` is updated in place."""
+    kind = ranked["action_type"].astype("string")
+    group = ranked["group"].to_numpy(dtype=bool)
+    sends = ranked[group & (day_of >= 0)].assign(_day=day_of[group & (day_of >= 0)])
+    left = ~group & (day_of < 0) & kind.isin(list(GROUP_TYPES)).fillna(False).to_numpy(dtype=bool)
+    if not left.any() or sends.empty:
+        return ranked
+    keys = ["agent", "occasion", "action_type"]
+    send = sends.drop_duplicates(keys).set_index(keys)[["_day", "tier", "score"]]
+    found = send.reindex(pd.MultiIndex.from_frame(ranked.loc[left, keys]))
+    sent = found["_day"].notna().to_numpy()
+    joined = np.flatnonzero(left)[sent]
+    day_of[joined] = found["_day"].to_numpy()[sent].astype(np.int64)
+    # Ranked as the send they join: one row, at its place in the day.
+    tier, score = ranked["tier"].to_numpy().copy(), ranked["score"].to_numpy().copy()
+    tier[joined] = found["tier"].to_numpy()[sent]
+    score[joined] = found["score"].to_numpy()[sent]
+    return ranked.assign(group=group | np.isin(np.arange(len(ranked)), joined), tier=tier, score=score)
 
 
 def _units(ranked: pd.DataFrame) -> np.ndarray:
