@@ -7,7 +7,7 @@ and runs again inside it; later runs start at once.
 
     python run.py               process input/ (or sample_data/ when input/ is empty)
     python run.py --selftest    set up with the test tools, then run the test suite
-    python run.py --selftest --fast    the same without the slow tests (about a minute)
+    python run.py --selftest --fast    the same without the slow tests, on every core (about a minute)
     python run.py --help        all options
 """
 
@@ -28,7 +28,7 @@ MARKER = VENV / "crm_batch-installed.txt"
 NEEDED = ("pandas", "pyarrow", "fastexcel", "openpyxl", "xlsxwriter", "jinja2", "lunar_python")
 # Older versions than these import but behave differently (pandas 3 string semantics).
 MIN_VERSIONS = {"pandas": (3, 0)}
-NEEDED_FOR_TESTS = ("pytest", "hypothesis", "ruff")
+NEEDED_FOR_TESTS = ("pytest", "hypothesis", "ruff", "xdist")
 REENTERED = "CRM_BATCH_IN_VENV"
 
 
@@ -116,8 +116,10 @@ def _run_here(args: list[str], with_tests: bool) -> int:
         import pytest
 
         os.chdir(ROOT)
-        if "--fast" in args:  # the edit-and-test loop: everything but the tests marked slow
+        if "--fast" in args:  # the edit-and-test loop: everything but the tests marked slow, on every core
             args = [a for a in args if a != "--fast"] + ["-m", "not slow"]
+            if not any(a == "-n" or a.startswith("--numprocesses") for a in args):
+                args += ["-n", "auto"]
         return int(pytest.main([str(ROOT / "tests"), *args]))
     from crm_batch.cli import main
 
