@@ -80,3 +80,13 @@ def write_office_register(base: Path) -> Path:
             "说明": [["本表由销售部维护"], ["每周一更新"]],
         },
     )
+
+
+def overview_of(book) -> dict:
+    """总览's key-value table of a workbook (openpyxl): the rows under its header, up to the first blank row."""
+    values = {}
+    for key, value, *_ in book["总览"].iter_rows(min_row=2, max_col=2, values_only=True):
+        if key is None:
+            break
+        values[key] = value
+    return values

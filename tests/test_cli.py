@@ -13,7 +13,7 @@ import openpyxl
 import pytest
 
 from crm_batch.cli import main
-from tests.conftest import CONTACT_HEADER, write_office_register, write_xlsx
+from tests.conftest import CONTACT_HEADER, overview_of, write_office_register, write_xlsx
 
 ROOT = Path(__file__).resolve().parents[1]
 WEEK = "2026-11-23"
@@ -31,16 +31,6 @@ def report(tmp_path_factory):
     out = base / "output"
     assert run_cli(str(write_office_register(base)), "--out", str(out), base=base) == 0
     return openpyxl.load_workbook(out / REPORT)
-
-
-def overview_values(book) -> dict:
-    """总览's key-value table: the rows under its header, up to the first blank row."""
-    values = {}
-    for key, value, *_ in book["总览"].iter_rows(min_row=2, max_col=2, values_only=True):
-        if key is None:
-            break
-        values[key] = value
-    return values
 
 
 def problems(book) -> list[dict]:
@@ -225,7 +215,7 @@ def test_fines_across_two_weeks_double_repeat_offences_and_never_charge_twice(tm
     assert totals["建议金额"] == sum(f["金额"] for f in second) == 210 and totals["确认金额"] == 0
     assert totals["罚款笔数"] == 2
     assert (out / "客户维护历史.sqlite").exists()
-    overview = overview_values(book)
+    overview = overview_of(book)
     assert overview["与上次相比的等级变化"].endswith("（上次：2026-W41）")
     assert overview["稽核天数"] == "2026-10-05 至 2026-10-11，7 天（整周）"
     assert overview["罚款合计（稽核周）"] == "建议 2 笔 ¥210；已确认 0 笔 ¥0，免罚 0 笔，未确认 2 笔"
@@ -267,7 +257,7 @@ def test_inferred_year_comes_from_the_title(report):
 
 
 def test_overview_counts(report):
-    values = overview_values(report)
+    values = overview_of(report)
     # 7 customer rows: shifted row set aside, 孙丽 lost the phone to 王建国 (K001) → 5 customers.
     assert values["客户数"] == "5"
     # 4 contacts, one cannot be linked → 3.
@@ -325,7 +315,7 @@ def test_follow_up_log_only_register_derives_customers(tmp_path):
     out = tmp_path / "out"
     assert run_cli(str(log), "--out", str(out), base=tmp_path) == 0
     book = openpyxl.load_workbook(out / REPORT)
-    values = overview_values(book)
+    values = overview_of(book)
     assert values["客户数"] == "2"
     assert values["跟进记录数"] == "3"
     # Every derived customer has a stage, a grade with its reason, completeness and a lifecycle.
@@ -449,7 +439,7 @@ def test_generated_messy_register_end_to_end(tmp_path, preset):
     assert {p.name: p.read_bytes() for p in inbox.iterdir()} == before, "inputs are never modified"
 
     book = openpyxl.load_workbook(out / REPORT)
-    overview = overview_values(book)
+    overview = overview_of(book)
     # 120 customers written; a few are set aside as shifted rows or merged as duplicates.
     assert 110 <= int(overview["客户数"]) <= 120
     assert int(overview["跟进记录数"]) > 300

@@ -21,7 +21,7 @@ from crm_batch.decisions import DecisionBook, merge_decisions, read_decisions
 from crm_batch.ingest.inputs import discover, find_reports, is_report
 from crm_batch.rules.penalties import codes_of, fine_codes
 from crm_batch.sample import generate
-from tests.conftest import write_xlsx
+from tests.conftest import overview_of, write_xlsx
 
 WEEK, NEXT_WEEK = "2026-11-23", "2026-11-30"  # audits 11-16 … 11-22 and 11-23 … 11-29
 REPORT, NEXT_REPORT = "客户维护周报_2026-W48.xlsx", "客户维护周报_2026-W49.xlsx"
@@ -44,13 +44,7 @@ def sheet_rows(path: Path, sheet: str) -> list[dict]:
 
 
 def overview(path: Path) -> dict:
-    values = {}
-    for key, value, *_ in openpyxl.load_workbook(path, read_only=True)["总览"].iter_rows(min_row=2, max_col=2,
-                                                                                       values_only=True):
-        if key is None:
-            break
-        values[key] = value
-    return values
+    return overview_of(openpyxl.load_workbook(path, read_only=True))
 
 
 def edit_as_a_manager(path: Path, decisions: dict[str, tuple[str, str | None]], *, reverse: bool = True,

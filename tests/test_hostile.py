@@ -23,6 +23,7 @@ import pytest
 
 from crm_batch.cli import main
 from crm_batch.filenames import MAX_NAME_BYTES, MAX_NAME_CHARS
+from tests.conftest import overview_of
 from tests.hostile import (
     ERRORS,
     EXTREME_DATES,
@@ -99,12 +100,7 @@ class Outcome:
         return [p for p in found if file is None or p["文件"] == file]
 
     def overview(self) -> dict:
-        values = {}
-        for key, value, *_ in self.book["总览"].iter_rows(min_row=2, max_col=2, values_only=True):
-            if key is None:
-                break
-            values[key] = value
-        return values
+        return overview_of(self.book)
 
     def customers(self) -> list[str]:
         return [r["客户姓名"] for r in self.rows("客户分级")]

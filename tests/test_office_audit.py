@@ -15,6 +15,7 @@ import pytest
 from crm_batch import pipeline
 from crm_batch.cli import main
 from crm_batch.sample import generate
+from tests.conftest import overview_of
 
 RUN_DAY = dt.date(2027, 1, 4)  # the Monday after: the plan week 2027-W01
 REPORT = "客户维护周报_2027-W01.xlsx"
@@ -36,15 +37,6 @@ def rows(book, sheet: str) -> list[dict]:
     return [dict(zip(header, r, strict=True)) for r in body]
 
 
-def overview(book) -> dict:
-    found = {}
-    for key, value, *_ in book["总览"].iter_rows(min_row=2, max_col=2, values_only=True):
-        if key is None:
-            break
-        found[key] = value
-    return found
-
-
 def test_the_office_is_charged_nothing_for_greetings_and_told_why(audited):
     book, _ = audited
     greetings = [f for f in rows(book, "罚款明细") if f["规则"] == "漏发问候"]
@@ -52,7 +44,7 @@ def test_the_office_is_charged_nothing_for_greetings_and_told_why(audited):
     assert all(f["状态"] == "待核实" and f["金额"] is None for f in greetings)
     why = "。问候无法稽核（登记表没有短信/微信问候记录），待核实，不罚款"
     assert all(f["判定依据"].endswith(why) for f in greetings)
-    said = overview(book)
+    said = overview_of(book)
     assert said["稽核·问候"].startswith("无法稽核，不罚款：登记表没有短信/微信问候记录")
     assert "短信 0 条" in said["稽核·问候"] and "没有明显增加" in said["稽核·问候"]
     assert said["问候完成率（稽核周）"].startswith("无法稽核")
@@ -62,7 +54,7 @@ def test_the_office_is_charged_nothing_for_greetings_and_told_why(audited):
 
 def test_the_office_audit_says_the_data_ends_inside_the_week(audited):
     book, _ = audited
-    assert overview(book)["稽核天数"] == (
+    assert overview_of(book)["稽核天数"] == (
         "2026-12-28 至 2027-01-01，5 天（数据截至 2027-01-01，01-02 至 01-03 没有数据，不稽核）")
 
 
@@ -102,7 +94,7 @@ def test_run_before_the_audit_week_is_over_it_charges_nothing(audited, monkeypat
     book = openpyxl.load_workbook(base / "early" / REPORT, read_only=True)
     assert not [f for f in rows(book, "罚款明细") if f["状态"] == "罚款"]
     assert {f["规则"] for f in rows(book, "罚款明细")} == {"每月电话不足", "漏发问候"}
-    assert overview(book)["稽核天数"] == (
+    assert overview_of(book)["稽核天数"] == (
         "2026-12-28 至 2026-12-30，3 天（2026-12-31（运行当天）起的日子还没过完，12-31 至 01-03 不稽核）")
 
 
