@@ -203,3 +203,18 @@ def test_a_log_that_writes_the_customer_number_on_the_first_row_only_keeps_one_c
     handed = problems[problems["代码"] == "customer-handed-over"]
     assert list(handed["问题"]) == ["客户已由 李娜 转给 赵强（第 4 行起）"]
     assert list(handed["原值"]) == ["13812345678"]  # the row as written
+
+
+
+def test_namesakes_under_one_agent_with_their_own_numbers_stay_two_customers(tmp_path, rules):
+    from crm_batch.ingest.register import read_registers
+    from tests.conftest import write_xlsx
+
+    rows = [["客户编号", "客户姓名", "跟进时间", "跟进方式", "跟进内容", "经纪人"],
+            ["K1", "王伟", "2026-11-02", "电话", "问户型", "李娜"],
+            ["K2", "王伟", "2026-11-03", "电话", "问价格", "李娜"],
+            ["K1", "王伟", "2026-11-09", "来访", "看样板间", "李娜"],
+            ["K2", "王伟", "2026-11-10", "微信", "发资料", "李娜"]]
+    reg = read_registers([write_xlsx(tmp_path / "log.xlsx", {"跟进": rows})], rules, dt.date(2026, 11, 23))
+    assert sorted(reg.customers["customer_id"]) == ["K1", "K2"]
+    assert reg.contacts.groupby("customer_id").size().to_dict() == {"K1": 2, "K2": 2}

@@ -112,9 +112,14 @@ def _derive_customers(log: pd.DataFrame, findings: Findings) -> pd.DataFrame:
     if log.empty:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in ["customer_id", "name", "phone", "agent",
                                                                      "registered_at", *LOCATION]})
-    # Rows sharing a 客户编号 or an identity (phone, else name + agent) are one customer: a log may hold
-    # nothing but the 客户编号, or write it on a customer's first row only.
-    key = _components([log["customer_id"].astype("string"), _identity(log)])
+    # Rows sharing a 客户编号 or a phone are one customer (a log may hold nothing but the 客户编号, or write
+    # it on a customer's first row only); so are rows with neither that share name + agent, with the rows
+    # of that name + agent that carry its only 客户编号. Two numbers under one name are two namesakes.
+    phone = _known_phone(log)
+    name_agent = _name_agent(log)
+    numbers = log["customer_id"].astype("string").groupby(name_agent).nunique()
+    alone = phone.isna() & name_agent.map(numbers).fillna(0).le(1)
+    key = _components([log["customer_id"].astype("string"), phone, ("N:" + name_agent).where(alone)])
     log = log.assign(_key=key).sort_values(["contact_at", "_row"], na_position="first")
     _report_hand_overs(log, findings)
     latest = log.groupby("_key", sort=False).last()
