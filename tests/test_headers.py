@@ -74,8 +74,10 @@ def test_header_synonyms(matcher, header, field):
         ("主要问题", "enquiry"),
         ("老带新数量", "referred_visits"),  # a count, not the 贡献值 text
         ("转介绍客户数", "referred_visits"),
-        ("登记号", "customer_id"),
-        ("登记号码", "phone"),  # a 号码 is a phone number, not a 客户编号
+        ("会员号码", "customer_id"),  # 会员号 says more than 号码
+        ("登记号码", "phone"),
+        ("做主人是否到场", "deciders_visited"),
+        ("截至今日转介绍人数", "referred_visits"),
     ],
     ids=lambda v: repr(v),
 )
@@ -98,6 +100,7 @@ def test_header_keywords(matcher, header, field):
         ("转介绍客户电话", "不是客户的联系电话"),
         ("转介绍客户姓名", "不是客户的客户姓名"),
         ("介绍来访日期", "不是客户的登记日期"),
+        ("签约推荐人", "未识别"),  # the referrer's name, not a count of referred sign-ups
     ],
     ids=lambda v: repr(v),
 )
@@ -272,6 +275,17 @@ def test_a_short_value_under_an_unknown_header_is_no_sub_header(matcher):
     assert layout.data_start == 1 and layout.header_rows == (0,)
 
 
+
+@pytest.mark.parametrize("rows", [
+    [["日期", "客户姓名", "联系电话", "跟进", None], [None, None, None, "电话", "未接"]],  # 跟进电话: a second phone
+    [["客户姓名", "联系电话", "性别", None], [None, None, "男", "√"]],  # 性别 over 男 | 女: two gender columns
+    [["客户姓名", "联系电话", "意向等级", None, None], [None, None, "A", "B", "C"]],
+], ids=["a-value-under-a-label", "gender-ticks", "grade-ticks"])
+def test_a_row_of_values_under_a_merged_label_is_data_not_a_sub_header(matcher, rows):
+    cells = pd.DataFrame([*rows, ["王建国", "13812345678", "2026-11-02", "看房", None]]).astype("string")
+    layout = find_header(cells, matcher, scan_rows=30, min_fields=2)
+    assert layout.data_start == 1
+
 def test_two_labels_merged_across_the_header_row_one_of_them_a_field(matcher):
     cells = pd.DataFrame([["客户名称", "联系电话", "最近跟进", None, "下次跟进", None],
                           [None, None, "日期", "内容", "日期", "事项"],
@@ -294,7 +308,8 @@ def test_a_note_above_the_header_is_no_label(matcher):
 
 # The other office's spellings whose header alone does not settle them: the column's content or the
 # sheet it is in decides (tests/test_ledgers.py checks the whole report under every spelling).
-BY_CONTENT_OR_CONTEXT = {"购房者": "name", "意向客户": "name", "称谓": "gender", "日期": "contact_at",
+BY_CONTENT_OR_CONTEXT = {"购房者": "name", "意向客户": "name", "称谓": "gender", "登记号": "customer_id",
+                         "日期": "contact_at",
                          "联系方式(电话/微信/到访)": "method", "时间安排": "event_date"}
 
 

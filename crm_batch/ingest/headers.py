@@ -306,7 +306,7 @@ def find_header(cells: pd.DataFrame, matcher: HeaderMatcher, scan_rows: int, min
     above_subs = _combined(_sub_columns(above, row_texts, matcher), row_texts, matcher)
     below_subs = _combined(_merged_sub_columns(row_texts, below), below, matcher)
     data_start = best_row + 1
-    if below and set(below_subs) == set(below) and any(m.field for _, m in below_subs.values()):
+    if below and set(below_subs) == set(below) and _names_new_fields(below_subs, matches):
         # The row below is header: each of its cells is named under its label, known to a field or not.
         data_start = best_row + 2
         for col, (label, match) in below_subs.items():
@@ -317,6 +317,15 @@ def find_header(cells: pd.DataFrame, matcher: HeaderMatcher, scan_rows: int, min
                 labels[col], matches[col], from_above = label, match, True
     top = best_row - 1 if from_above else best_row
     return HeaderLayout(tuple(range(top, data_start)), data_start, labels, matches)
+
+
+def _names_new_fields(subs: dict[int, tuple[str, Match]], matches: dict[int, Match]) -> bool:
+    """Whether sub-columns read as header name fields, each once, that the rest of the header lacks. A
+    row of values under a label does not (跟进 over 电话 | 未接 beside a 联系电话 column; 性别 over 男 | 女;
+    意向等级 over A | B | C)."""
+    named = [m.field for _, m in subs.values() if m.field]
+    elsewhere = {m.field for c, m in matches.items() if m.field and c not in subs}
+    return bool(named) and len(set(named)) == len(named) and not set(named) & elsewhere
 
 
 def _combined(subs: dict[int, str], sub_row: dict[int, str], matcher: HeaderMatcher) -> dict[int, tuple[str, Match]]:
