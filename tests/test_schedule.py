@@ -181,6 +181,14 @@ def test_a_call_that_is_fined_when_late_keeps_its_day(tmp_path):
     assert placed(fitted) == {1: "11-23", 2: "11-24", 0: "11-25"}
 
 
+
+def test_a_group_send_is_urgent_by_its_own_name(tmp_path):
+    """A team that names only 节气群发 (not 节气问候) as urgent: the group SMS keeps its day."""
+    rules = team(tmp_path, '[actions]\ncapacity = 1\nurgent = ["节气群发", "生日祝福"]\n')
+    _, fitted = plan([item(0, "2026-11-24", "生日祝福"),
+                      item(1, "2026-11-24", "节气问候", group=True, occasion="小雪")], ["C", "C"], rules)
+    assert placed(fitted) == {1: "11-24"}
+
 def test_urgent_names_action_types(tmp_path):
     with pytest.raises(RulesInvalid) as caught:
         team(tmp_path, '[actions]\nurgent = ["生日"]\n')

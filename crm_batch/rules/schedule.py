@@ -119,7 +119,9 @@ def schedule(ranked: pd.DataFrame, week: PlanWeek, rules: Rules) -> Schedule:
     score = ranked["score"].to_numpy(dtype=np.int64)
     # Only what is late once its day is gone (``actions.urgent``) jumps the queue on its last day; routine
     # calls keep their rank.
-    urgent = ranked["action_type"].isin(rules["actions"]["urgent"]).to_numpy(dtype=bool)
+    kind = ranked["action_type"].astype("string")
+    kind = kind.mask(ranked["group"].to_numpy(dtype=bool), kind.map(GROUP_TYPES)).fillna(kind)
+    urgent = kind.isin(rules["actions"]["urgent"]).to_numpy(dtype=bool)
     deadline = np.where(urgent, deadline, days + 7)
     restricted = ranked["workday"].to_numpy(dtype=bool)
     spread = ranked["spread"].to_numpy(dtype=bool)
