@@ -58,7 +58,15 @@ def _venv_python() -> Path:
 
 
 def _install_stamp(extras: str) -> str:
-    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()[:16]
+    """What an install provided: the requirements it was made from. A change elsewhere in pyproject.toml
+    (a test tool, a linter setting) does not send the weekly job back to the network."""
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"]
+    wanted = list(project.get("dependencies", []))
+    if extras == "test":
+        wanted += project.get("optional-dependencies", {}).get("test", [])
+    digest = hashlib.sha256("\n".join(wanted).encode("utf-8")).hexdigest()[:16]
     return f"{digest} {extras}"
 
 
@@ -110,17 +118,23 @@ def _double_clicked() -> bool:
         return False
 
 
+def pytest_args(args: list[str]) -> list[str]:
+    """The selftest's arguments to pytest: ``--fast`` is the edit-and-test loop, everything but the tests
+    marked slow, on every core (pytest-xdist) unless the user chose the workers or turned xdist off."""
+    if "--fast" not in args:
+        return args
+    args = [a for a in args if a != "--fast"] + ["-m", "not slow"]
+    own = any(a.startswith(("-n", "--numprocesses", "--dist")) or a.endswith("no:xdist") for a in args)
+    return args if own else ["-n", "auto", *args]
+
+
 def _run_here(args: list[str], with_tests: bool) -> int:
     sys.path.insert(0, str(ROOT))
     if with_tests:
         import pytest
 
         os.chdir(ROOT)
-        if "--fast" in args:  # the edit-and-test loop: everything but the tests marked slow, on every core
-            args = [a for a in args if a != "--fast"] + ["-m", "not slow"]
-            if not any(a == "-n" or a.startswith("--numprocesses") for a in args):
-                args += ["-n", "auto"]
-        return int(pytest.main([str(ROOT / "tests"), *args]))
+        return int(pytest.main([str(ROOT / "tests"), *pytest_args(args)]))
     from crm_batch.cli import main
 
     return main(args, base_dir=ROOT, parallel=True)  # this script has its __main__ guard

@@ -602,3 +602,34 @@ def test_a_folder_in_the_way_of_an_agents_workbook_is_said_in_chinese(office_reg
     said = capsys.readouterr().out
     assert "经纪人“李娜”的工作簿没有生成" in said and "已有同名的文件夹" in said and "Is a directory" not in said
     assert (out / "经纪人" / "赵强.xlsx").is_file()
+
+
+@pytest.mark.parametrize(("given", "passed"), [
+    (["--fast"], ["-n", "auto", "-m", "not slow"]),
+    (["--fast", "-k", "cli"], ["-n", "auto", "-k", "cli", "-m", "not slow"]),
+    (["--fast", "-n0"], ["-n0", "-m", "not slow"]),  # the user's own choice of workers wins
+    (["--fast", "-p", "no:xdist"], ["-p", "no:xdist", "-m", "not slow"]),
+    (["-k", "cli"], ["-k", "cli"]),  # the full suite stays serial
+], ids=["fast", "fast-k", "own-workers", "no-xdist", "full"])
+def test_selftest_fast_runs_on_every_core_unless_told_otherwise(given, passed):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("run_script", ROOT / "run.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    assert script.pytest_args(given) == passed
+
+
+def test_a_change_to_the_test_tools_does_not_reinstall_the_weekly_job(tmp_path, monkeypatch):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("run_script", ROOT / "run.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    project = (ROOT / "pyproject.toml").read_text("utf-8")
+    (tmp_path / "pyproject.toml").write_text(project, "utf-8")
+    monkeypatch.setattr(script, "ROOT", tmp_path)
+    before = script._install_stamp("run"), script._install_stamp("test")
+    (tmp_path / "pyproject.toml").write_text(project.replace('"ruff>=0.6"', '"ruff>=0.7"'), "utf-8")
+    assert script._install_stamp("run") == before[0]
+    assert script._install_stamp("test") != before[1]
