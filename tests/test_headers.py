@@ -282,7 +282,9 @@ def test_a_short_value_under_an_unknown_header_is_no_sub_header(matcher):
     [["客户姓名", "联系电话", "意向等级", None, None], [None, None, "A", "B", "C"]],
 ], ids=["a-value-under-a-label", "gender-ticks", "grade-ticks"])
 def test_a_row_of_values_under_a_merged_label_is_data_not_a_sub_header(matcher, rows):
-    cells = pd.DataFrame([*rows, ["王建国", "13812345678", "2026-11-02", "看房", None]]).astype("string")
+    width = max(map(len, rows))
+    data = ["王建国", "13812345678", "2026-11-02", "看房", None][:width]
+    cells = pd.DataFrame([*(r + [None] * (width - len(r)) for r in rows), data]).astype("string")
     layout = find_header(cells, matcher, scan_rows=30, min_fields=2)
     assert layout.data_start == 1
 
