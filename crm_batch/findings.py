@@ -34,6 +34,10 @@ TEMPLATES: dict[str, Template] = {
     "header-contradicted": Template(
         "表头与内容不符：{detail}", "该列未读入；若确是这一项，请核对内容，或在 rules.toml 的 [headers_extra] 里写明"),
     "header-contradicted-kept": Template("表头与内容不符：{detail}", "按团队设置照常读入，请核对这一列"),
+    "column-unread": Template("这一列没有读入：{detail}",
+                              "如需读入，请在 rules.toml 的 [headers_extra] 里写明这一列是哪一项"),
+    "column-unlabelled": Template("这一列有数据但没有表头（可能是合并单元格的右半边）", "未读入；请给这一列写上表头"),
+    "columns-unread-more": Template("另有 {detail} 列有数据但没有读入", "每一列都列在“列映射”里"),
     "footer-row": Template("表尾说明行，不是客户", "跳过该行"),
     "header-repeated": Template("表格中间的标题行或重复的表头", "跳过该行"),
     "row-shifted": Template("整行疑似错位一列（{detail}）", "该行未采用，请核对原表后改正"),

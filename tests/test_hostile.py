@@ -277,8 +277,9 @@ def test_a_sheet_with_only_a_header_is_reported(runs):
 def test_a_sheet_16384_columns_wide_reads_its_data_and_reports_the_stray_mark(runs):
     outcome = runs["wide_16384_columns"]
     assert sorted(outcome.customers()) == ["周敏", "孙丽"]
-    (row,) = outcome.problems("一万六千列.xlsx")
+    row, stray_mark = sorted(outcome.problems("一万六千列.xlsx"), key=lambda p: p["行号"], reverse=True)
     assert (row["工作表"], row["行号"], row["处理"]) == ("客户档案", 4, "该行未采用")
+    assert (stray_mark["字段"], stray_mark["问题"]) == ("XFD 列", "这一列有数据但没有表头（可能是合并单元格的右半边）")
     stray = [m for m in outcome.rows("列映射") if m["列"] == "XFD"]
     assert len(stray) == 1 and "没有表头" in stray[0]["说明"]
     assert outcome.seconds < 30, f"took {outcome.seconds:.1f} s"  # about 1.5 s here

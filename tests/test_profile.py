@@ -116,3 +116,29 @@ def test_profiles_are_measured_on_a_sample_of_each_column(rules):
     column = pd.Series([phone(i) for i in range(800)] + ["2026-11-01"] * 200, dtype="string")
     found = profiles({0: column}, {0: set(MEASURES)}, rules, pd.Timestamp(REF))[0]
     assert found.values == rules.ingest["content_sample"] and found.mobile == 1.0 and found.date == 0.0
+
+
+def test_a_column_that_is_not_read_is_a_data_problem_once(tmp_path, rules):
+    """Nothing is dropped without a 数据问题 row: a header no rule knows, a header that could be two fields and
+    data under no header are each one finding. A look-alike ruled out on purpose (序号, 顾问手机) is not."""
+    rows = [["序号", "客户姓名", "联系电话", "经纪人", "顾问手机", "客户印象", "工作及收入", None]] + [
+        [i + 1, n, phone(i), AGENTS[i % 3], "13900000000", "人很好", "老师", "x"] for i, n in enumerate(NAMES)]
+    reg = read_registers([write_xlsx(tmp_path / "r.xlsx", {"客户": rows})], rules, REF)
+    problems = reg.findings.frame()
+    unread = problems[problems["代码"].isin(["column-unread", "column-unlabelled"])]
+    assert sorted(zip(unread["字段"], unread["问题"], strict=True)) == [
+        ("H 列", "这一列有数据但没有表头（可能是合并单元格的右半边）"),
+        ("客户印象", "这一列没有读入：表头没有认出"),
+        ("工作及收入", "这一列没有读入：可能是“职业”或“收入情况”，无法确定")]
+    assert set(unread["行号"]) == {1}
+
+
+def test_a_very_wide_sheet_lists_twenty_unread_columns_and_counts_the_rest(tmp_path, rules):
+    extra = [f"附加{k}" for k in range(25)]
+    rows = [["客户姓名", "联系电话", "经纪人", *extra]] + [
+        [n, phone(i), AGENTS[i % 3], *["某"] * len(extra)] for i, n in enumerate(NAMES)]
+    reg = read_registers([write_xlsx(tmp_path / "r.xlsx", {"客户": rows})], rules, REF)
+    codes = reg.findings.frame()["代码"].value_counts().to_dict()
+    assert codes.get("column-unread") == 20 and codes.get("columns-unread-more") == 1
+    more = reg.findings.frame().query("代码 == 'columns-unread-more'").iloc[0]
+    assert more["问题"] == "另有 5 列有数据但没有读入"
