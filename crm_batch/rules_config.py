@@ -211,6 +211,8 @@ def _check_values(data: Mapping[str, Any], path: str) -> None:
         raise RulesInvalid(path, "ingest.min_year", "必须小于 ingest.max_year")
     if ingest["header_scan_rows"] < 1 or ingest["min_header_fields"] < 1:
         raise RulesInvalid(path, "ingest.header_scan_rows", "必须是正整数")
+    if ingest["unread_columns_listed"] < 1:
+        raise RulesInvalid(path, "ingest.unread_columns_listed", "必须是正整数")
 
 
 def _check_subset(values: list[str], allowed: list[str] | Mapping[str, Any], path: str, key: str, what: str) -> None:

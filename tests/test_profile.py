@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from crm_batch.ingest.register import read_registers
+from crm_batch.rules_config import load_rules
 from tests.conftest import write_xlsx
 
 REF = dt.date(2026, 11, 29)
@@ -142,3 +143,8 @@ def test_a_very_wide_sheet_lists_twenty_unread_columns_and_counts_the_rest(tmp_p
     assert codes.get("column-unread") == 20 and codes.get("columns-unread-more") == 1
     more = reg.findings.frame().query("代码 == 'columns-unread-more'").iloc[0]
     assert more["问题"] == "另有 5 列有数据但没有读入"
+    team = tmp_path / "rules.toml"
+    team.write_text("[ingest]\nunread_columns_listed = 30\n", encoding="utf-8")
+    wider = read_registers([tmp_path / "r.xlsx"], load_rules(rules_file=team), REF).findings.frame()
+    assert wider["代码"].value_counts().to_dict().get("column-unread") == 25
+    assert "columns-unread-more" not in set(wider["代码"])

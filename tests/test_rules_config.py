@@ -42,8 +42,10 @@ def test_team_file_can_choose_the_preset(tmp_path):
         ("[headers]\nname = [1, 2]\n", "headers.name[1]", "应为文字"),
         ("[grades]\nlevels = []\n", "grades.levels", "至少"),
         ("colour = 1\n", "colour", "不认识"),
+        ("[ingest]\nunread_columns_listed = 0\n", "ingest.unread_columns_listed", "正整数"),
     ],
-    ids=["typo", "string-for-int", "string-for-list", "numbers-in-list", "empty-levels", "unknown-top"],
+    ids=["typo", "string-for-int", "string-for-list", "numbers-in-list", "empty-levels", "unknown-top",
+         "no-unread-listed"],
 )
 def test_bad_key_or_value_names_key_and_file(tmp_path, text, key, words):
     path = write(tmp_path, text)

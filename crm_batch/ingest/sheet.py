@@ -35,8 +35,6 @@ CONTACT_SHEET_FIELDS = frozenset(
     {*IDENTITY_FIELDS, "agent", "grade", "contact_at", "method", "content", "next_contact_at",
      "verification", "note", "stage", "registered_at"}
 )
-# Columns not read are each a data problem up to this many per sheet; the rest are counted in one.
-MAX_UNREAD_LISTED = 20
 EVENT_SHEET_FIELDS = frozenset(
     {"event_name", "event_date", "event_type", "event_target", "name", "phone", "agent", "note", "registered_at"}
 )
@@ -111,7 +109,7 @@ def read_sheet(raw: RawSheet, matcher: HeaderMatcher, rules: Rules, reference: d
     unlabelled = [c for c in body.columns if c not in layout.labels and body[c].notna().any()]
     if unlabelled:
         sheet.mapping.append(_unlabelled_frame(raw, layout, role, unlabelled))
-    _report_unread_columns(raw, layout, body, unlabelled, findings)
+    _report_unread_columns(raw, layout, body, unlabelled, findings, ingest["unread_columns_listed"])
     body = body[non_empty.iloc[layout.data_start:]]
     sheet.rows = len(body)
     if sheet.rows == 0:
@@ -257,21 +255,22 @@ def _mapping_frame(sheet: RawSheet, layout: HeaderLayout, role: Role | None) -> 
 
 
 def _report_unread_columns(raw: RawSheet, layout: HeaderLayout, body: pd.DataFrame, unlabelled: list[int],
-                           findings: Findings) -> None:
-    """A column with data that is not read is a data problem, once per column: its header no rule knows
-    (or could be two fields), or it has no header at all. The look-alikes a rule rules out on purpose
-    (序号, 顾问手机, 来访人数) are only listed in 列映射, with the reason."""
+                           findings: Findings, listed: int) -> None:
+    """A column with data that is not read is a data problem, once per column (``listed`` of each kind a
+    sheet, the rest counted in one): its header no rule knows (or could be two fields), or it has no
+    header. The look-alikes a rule rules out on purpose (序号, 顾问手机, 来访人数) are only listed in
+    列映射, with the reason."""
     row = layout.header_rows[-1] + 1
     unread = [(col, match) for col, match in sorted(layout.matches.items())
               if not match.field and match.guessable and col in body and body[col].notna().any()]
-    for col, match in unread[:MAX_UNREAD_LISTED]:
+    for col, match in unread[:listed]:
         why = match.note.split("；")[0] if match.note and match.note != "未识别的列" else "表头没有认出"
         findings.add("column-unread", file=raw.file, sheet=raw.sheet, row=row,
                      field=" ".join(layout.labels[col].split()), detail=why)
-    for col in unlabelled[:MAX_UNREAD_LISTED]:
+    for col in unlabelled[:listed]:
         findings.add("column-unlabelled", file=raw.file, sheet=raw.sheet, row=row,
                      field=_column_letter(col + raw.first_column) + " 列")
-    more = max(len(unread) - MAX_UNREAD_LISTED, 0) + max(len(unlabelled) - MAX_UNREAD_LISTED, 0)
+    more = max(len(unread) - listed, 0) + max(len(unlabelled) - listed, 0)
     if more:  # a sheet thousands of columns wide: the rest are counted, and each is in 列映射
         findings.add("columns-unread-more", file=raw.file, sheet=raw.sheet, row=row, detail=f"{more:,}")
 
