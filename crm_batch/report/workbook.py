@@ -108,7 +108,7 @@ class _Formats:
         self.header = book.add_format({**base, "bold": True, "bg_color": "#1F4E78", "font_color": "#FFFFFF",
                                        "border": 1, "text_wrap": True, "align": "center"})
         self.text = book.add_format({**base, "text_wrap": False})
-        self.wrap = book.add_format({**base, "text_wrap": True, "valign": "top"})
+        self.wrap = book.add_format({**base, "text_wrap": True})  # centred like the rest of its row
         self.center = book.add_format({**base, "align": "center"})
         self.kinds = {kind: book.add_format({**base, "num_format": fmt}) for kind, fmt in NUMBER_FORMATS.items()}
         self.note = book.add_format({**base, "italic": True, "font_color": "#7F7F7F"})
